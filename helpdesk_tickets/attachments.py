@@ -1,0 +1,140 @@
+"""Attachment rules: limits, name cleaning, content sniffing and storage.
+
+Enforced by the service layer, so the web form, the API, the admin and
+commands all get the same checks.
+"""
+
+import hashlib
+import os
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .conf import settings as app_settings
+
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff/\\:*?\"<>|]")
+MAX_NAME_LENGTH = 120
+
+# Signatures of the formats we recognise; anything else is served as
+# application/octet-stream.
+_SIGNATURES = [
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),
+]
+_OFFICE = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+}
+#: Types a browser may render inline without executing anything.
+INLINE_SAFE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
+
+
+def clean_name(name):
+    """A display name safe to show and to put in a header: no path, no control
+    or bidi-override characters, at most MAX_NAME_LENGTH characters."""
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE_NAME.sub("", name).strip().strip(".")
+    if len(name) > MAX_NAME_LENGTH:
+        stem, ext = os.path.splitext(name)
+        ext = ext[:16]
+        name = stem[: MAX_NAME_LENGTH - len(ext)] + ext
+    return name or "file"
+
+
+def extension(name):
+    return os.path.splitext(name)[1].lstrip(".").lower()
+
+
+def sniff_content_type(head, name):
+    """Decide the content type from the bytes (the declared type is never trusted)."""
+    ext = extension(name)
+    for signature, content_type in _SIGNATURES:
+        if head.startswith(signature):
+            if content_type in ("application/zip", "application/x-ole-storage"):
+                return _OFFICE.get(ext, "application/zip" if content_type == "application/zip" else "application/octet-stream")
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if ext in ("txt", "log", "csv"):
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            # A multi-byte character may be cut at the end of the sample.
+            try:
+                head[:-3].decode("utf-8")
+            except UnicodeDecodeError:
+                return "application/octet-stream"
+        if b"\x00" not in head:
+            return "text/csv" if ext == "csv" else "text/plain"
+    return "application/octet-stream"
+
+
+def validate_files(files):
+    """Check count, size and extension of uploaded files; raise ValidationError
+    with one message per problem, naming the file."""
+    files = list(files or [])
+    errors = []
+    limit = app_settings.MAX_ATTACHMENTS_PER_MESSAGE
+    if len(files) > limit:
+        errors.append(
+            ngettext("You can attach at most %(count)d file.", "You can attach at most %(count)d files.", limit)
+            % {"count": limit}
+        )
+    allowed = {e.lower().lstrip(".") for e in app_settings.ALLOWED_ATTACHMENT_EXTENSIONS}
+    max_size = app_settings.MAX_ATTACHMENT_SIZE
+    for upload in files:
+        name = clean_name(getattr(upload, "name", ""))
+        if extension(name) not in allowed:
+            errors.append(
+                _("“%(name)s”: this file type is not accepted. Allowed: %(allowed)s.")
+                % {"name": name, "allowed": ", ".join(sorted(allowed))}
+            )
+        size = upload.size
+        if size > max_size:
+            errors.append(
+                _("“%(name)s” is %(size)s; the limit is %(limit)s per file.")
+                % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(max_size)}
+            )
+        elif size == 0:
+            errors.append(_("“%(name)s” is empty.") % {"name": name})
+    if errors:
+        raise ValidationError({"attachments": errors})
+    return files
+
+
+def store(message, upload):
+    """Save ``upload`` for ``message``; returns the unsaved-to-DB Attachment and
+    the storage name written (so a failed transaction can delete it)."""
+    from .models import Attachment
+
+    name = clean_name(upload.name)
+    digest = hashlib.sha256()
+    upload.seek(0)
+    head = upload.read(2048)
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        message=message,
+        original_name=name,
+        size=upload.size,
+        content_type=sniff_content_type(head, name),
+        sha256=digest.hexdigest(),
+    )
+    attachment.file.save(name, upload, save=False)
+    return attachment

@@ -1,0 +1,117 @@
+"""System checks: misconfiguration is reported by ``manage.py check``, not at request time."""
+
+from datetime import timedelta
+
+from django.conf import settings as django_settings
+from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+from .conf import DEFAULTS, SETTING_NAME
+from .conf import settings as app_settings
+from .sla import parse_hours
+
+
+def _error(msg, id, hint=None):
+    return Error(msg, hint=hint, id=f"helpdesk_tickets.{id}")
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs=None, **kwargs):
+    errors = []
+    raw = getattr(django_settings, SETTING_NAME, None)
+    if raw is not None and not isinstance(raw, dict):
+        return [_error(f"{SETTING_NAME} must be a dict.", "E001")]
+    for name in app_settings.unknown_keys():
+        errors.append(
+            _error(
+                f"{SETTING_NAME} has an unknown key {name!r}.",
+                "E002",
+                hint="Known keys: " + ", ".join(sorted(DEFAULTS)),
+            )
+        )
+    storages = getattr(django_settings, "STORAGES", {}) or {}
+    if app_settings.ATTACHMENT_STORAGE not in storages:
+        errors.append(
+            _error(
+                f"{SETTING_NAME}['ATTACHMENT_STORAGE'] is {app_settings.ATTACHMENT_STORAGE!r}, "
+                "which is not a key of settings.STORAGES.",
+                "E003",
+                hint="Use one of: " + ", ".join(sorted(storages)),
+            )
+        )
+    for name in ("MAX_ATTACHMENT_SIZE", "MAX_ATTACHMENTS_PER_MESSAGE", "AUTO_CLOSE_AFTER", "PAGE_SIZE"):
+        value = getattr(app_settings, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "MAX_ATTACHMENTS_PER_MESSAGE" else 1):
+            errors.append(_error(f"{SETTING_NAME}['{name}'] must be a positive whole number, not {value!r}.", "E004"))
+    cap = app_settings.MAX_OPEN_TICKETS_PER_CUSTOMER
+    if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
+        errors.append(_error(f"{SETTING_NAME}['MAX_OPEN_TICKETS_PER_CUSTOMER'] must be None or a positive number.", "E004"))
+    for name in (
+        "DUPLICATE_WINDOW",
+        "DEFAULT_FIRST_RESPONSE_TARGET",
+        "DEFAULT_RESOLUTION_TARGET",
+        "RESPONSE_TIME_WINDOW",
+        "IDEMPOTENCY_KEY_TTL",
+    ):
+        value = getattr(app_settings, name)
+        if not isinstance(value, timedelta) or value <= timedelta(0):
+            errors.append(_error(f"{SETTING_NAME}['{name}'] must be a positive timedelta, not {value!r}.", "E005"))
+    exts = app_settings.ALLOWED_ATTACHMENT_EXTENSIONS
+    if isinstance(exts, str) or not all(isinstance(e, str) and e for e in exts):
+        errors.append(_error(f"{SETTING_NAME}['ALLOWED_ATTACHMENT_EXTENSIONS'] must be a list of extensions.", "E006"))
+    elif {e.lower().lstrip(".") for e in exts} & {"html", "htm", "svg", "xhtml", "js", "xml", "exe"}:
+        errors.append(
+            Warning(
+                f"{SETTING_NAME}['ALLOWED_ATTACHMENT_EXTENSIONS'] allows active content (HTML, SVG, XML, JS or EXE).",
+                hint="Such files are always served as downloads, but accepting them is rarely wise.",
+                id="helpdesk_tickets.W001",
+            )
+        )
+    try:
+        hours = parse_hours(app_settings.BUSINESS_HOURS)
+        if hours is not None and not hours[0] < hours[1]:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.append(
+            _error(
+                f"{SETTING_NAME}['BUSINESS_HOURS'] must be None or a (start, end) pair like ('09:00', '17:00') "
+                f"with start before end, not {app_settings.BUSINESS_HOURS!r}.",
+                "E007",
+            )
+        )
+    weekend = app_settings.WEEKEND_DAYS
+    if isinstance(weekend, str) or not all(isinstance(d, int) and 0 <= d <= 6 for d in weekend):
+        errors.append(_error(f"{SETTING_NAME}['WEEKEND_DAYS'] must list weekday numbers 0 (Monday) to 6 (Sunday).", "E008"))
+    elif len(set(weekend)) == 7:
+        errors.append(_error(f"{SETTING_NAME}['WEEKEND_DAYS'] leaves no working day.", "E008"))
+    from datetime import date
+
+    for day in app_settings.HOLIDAYS:
+        try:
+            if not isinstance(day, date):
+                date.fromisoformat(day)
+        except (TypeError, ValueError):
+            errors.append(_error(f"{SETTING_NAME}['HOLIDAYS'] has {day!r}, which is not a YYYY-MM-DD date.", "E009"))
+    tz = app_settings.BUSINESS_TIME_ZONE
+    if tz is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            errors.append(_error(f"{SETTING_NAME}['BUSINESS_TIME_ZONE'] {tz!r} is not a known time zone.", "E010"))
+    if app_settings.JALALI_DATES not in ("auto", True, False):
+        errors.append(_error(f"{SETTING_NAME}['JALALI_DATES'] must be 'auto', True or False.", "E011"))
+    prefix = app_settings.REFERENCE_PREFIX
+    if not isinstance(prefix, str) or len(prefix) > 10 or not all(c.isascii() and (c.isalnum()) for c in prefix):
+        errors.append(_error(f"{SETTING_NAME}['REFERENCE_PREFIX'] must be up to 10 ASCII letters or digits.", "E012"))
+    try:
+        import_string(app_settings.NOTIFICATION_DISPATCHER)
+    except ImportError:
+        errors.append(
+            _error(f"{SETTING_NAME}['NOTIFICATION_DISPATCHER'] {app_settings.NOTIFICATION_DISPATCHER!r} cannot be imported.", "E013")
+        )
+    perm = app_settings.SUPERVISOR_PERMISSION
+    if not isinstance(perm, str) or perm.count(".") != 1:
+        errors.append(_error(f"{SETTING_NAME}['SUPERVISOR_PERMISSION'] must look like 'app_label.codename'.", "E014"))
+    return errors

@@ -1,0 +1,90 @@
+"""Settings of helpdesk_tickets, read from the host's ``HELPDESK_TICKETS`` dict.
+
+Every key is optional. Values are looked up on each access (nothing is
+cached), so ``override_settings(HELPDESK_TICKETS={...})`` works in tests, and
+an unknown name raises ``AttributeError`` instead of silently returning
+``None``. Bad values are reported by system checks (``checks.py``).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings as django_settings
+
+DEFAULTS = {
+    # The host template that helpdesk_tickets/base.html extends.
+    "BASE_TEMPLATE": "helpdesk_tickets/standalone.html",
+    # A key of settings.STORAGES where attachments are kept.
+    "ATTACHMENT_STORAGE": "default",
+    # Per-file size limit in bytes.
+    "MAX_ATTACHMENT_SIZE": 10 * 1024 * 1024,
+    # Files per message (ticket description or reply).
+    "MAX_ATTACHMENTS_PER_MESSAGE": 5,
+    # Lower-case extensions without the dot.
+    "ALLOWED_ATTACHMENT_EXTENSIONS": [
+        "jpg", "jpeg", "png", "gif", "webp", "pdf", "txt", "log", "csv",
+        "doc", "docx", "xls", "xlsx", "odt", "ods", "zip",
+    ],
+    # A new ticket matching an open one of the same requester and department
+    # created within this window is refused as a duplicate.
+    "DUPLICATE_WINDOW": timedelta(hours=24),
+    # Used when a department sets no target of its own.
+    "DEFAULT_FIRST_RESPONSE_TARGET": timedelta(minutes=30),
+    "DEFAULT_RESOLUTION_TARGET": timedelta(hours=24),
+    # Working hours for the SLA clock: None means round the clock, otherwise
+    # a (start, end) pair of "HH:MM" strings in BUSINESS_TIME_ZONE.
+    "BUSINESS_HOURS": None,
+    # Python weekday numbers (Monday=0 … Sunday=6) without business hours.
+    # Iranian companies typically use [4] (Friday).
+    "WEEKEND_DAYS": [],
+    # Extra non-working dates ("YYYY-MM-DD"), on top of the Holiday model.
+    "HOLIDAYS": [],
+    # Time zone of BUSINESS_HOURS; None means settings.TIME_ZONE.
+    "BUSINESS_TIME_ZONE": None,
+    # "auto": Jalali dates when the active language is Persian; True / False.
+    "JALALI_DATES": "auto",
+    # Prefix of ticket references, e.g. "HD" gives "HD-7K3M9QXA".
+    "REFERENCE_PREFIX": "HD",
+    # How far back the measured average first-response time looks.
+    "RESPONSE_TIME_WINDOW": timedelta(days=30),
+    # How long computed figures are cached (seconds).
+    "STATS_CACHE_SECONDS": 60,
+    # Resolved tickets are closed after this many days (housekeeping command).
+    "AUTO_CLOSE_AFTER": 7,
+    # Dotted path of the callable that delivers notifications; see notifications.py.
+    "NOTIFICATION_DISPATCHER": "helpdesk_tickets.notifications.send_on_commit",
+    # Scheme and host put before links in e-mails, e.g. "https://example.com".
+    "SITE_URL": "",
+    # From address of notification e-mails; None means settings.DEFAULT_FROM_EMAIL.
+    "FROM_EMAIL": None,
+    # The permission codename (app label helpdesk_tickets) that lets a user see
+    # every department's tickets.
+    "SUPERVISOR_PERMISSION": "helpdesk_tickets.view_all_tickets",
+    # How long an Idempotency-Key is remembered.
+    "IDEMPOTENCY_KEY_TTL": timedelta(hours=24),
+    # Optional cap on a customer's open tickets (None: no cap).
+    "MAX_OPEN_TICKETS_PER_CUSTOMER": None,
+    # Page size of web lists.
+    "PAGE_SIZE": 25,
+}
+
+SETTING_NAME = "HELPDESK_TICKETS"
+
+
+class Settings:
+    """Lazy view of ``settings.HELPDESK_TICKETS`` merged over :data:`DEFAULTS`."""
+
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"Invalid {SETTING_NAME} setting: {name!r}")
+        return self.user_settings.get(name, DEFAULTS[name])
+
+    @property
+    def user_settings(self):
+        return getattr(django_settings, SETTING_NAME, None) or {}
+
+    def unknown_keys(self):
+        return sorted(set(self.user_settings) - set(DEFAULTS))
+
+
+settings = Settings()
+

@@ -1,0 +1,87 @@
+"""Querysets: visibility is decided here, once, for every list, detail and download."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from . import permissions
+
+
+class OfferedQuerySet(models.QuerySet):
+    """Departments, ticket types and products."""
+
+    def active(self):
+        return self.filter(active=True)
+
+    def offered_in(self, department):
+        """Types or products offered in ``department`` (those linked to no department are offered everywhere)."""
+        return self.filter(Q(departments=department) | Q(departments__isnull=True)).distinct()
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Tickets ``user`` may see: their own, plus their departments' as an agent, or all as a supervisor."""
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if permissions.is_supervisor(user):
+            return self.all()
+        departments = permissions.agent_department_ids(user)
+        if departments:
+            return self.filter(Q(requester=user) | Q(department_id__in=departments))
+        return self.filter(requester=user)
+
+    def requested_by(self, user):
+        """The customer's own Ticket list."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        return self.filter(requester=user)
+
+    def in_queue_of(self, user):
+        """The staff queue: the agent's departments, or all for a supervisor."""
+        if permissions.is_supervisor(user):
+            return self.all()
+        departments = permissions.agent_department_ids(user)
+        return self.filter(department_id__in=departments) if departments else self.none()
+
+    def with_related(self):
+        return self.select_related("department", "ticket_type", "product", "requester", "assignee")
+
+    def open(self):
+        from .models import OPEN_STATUSES
+
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def breached(self, now=None):
+        """Open tickets past a running SLA deadline, and done ones that finished late."""
+        from .models import OPEN_STATUSES
+
+        now = now or timezone.now()
+        first_late = Q(first_response_at__isnull=True, status__in=OPEN_STATUSES, first_response_due__lt=now) | Q(
+            first_response_at__gt=models.F("first_response_due")
+        )
+        resolution_late = Q(status__in=OPEN_STATUSES, sla_paused_at__isnull=True, resolution_due__lt=now) | Q(
+            resolved_at__gt=models.F("resolution_due")
+        )
+        return self.filter(first_late | resolution_late)
+
+    def search(self, query):
+        """Portable search over reference, normalised subject and description."""
+        from .text import normalize_text
+
+        terms = normalize_text(query).split()
+        qs = self
+        for term in terms[:10]:
+            qs = qs.filter(Q(search_text__contains=term) | Q(reference__iexact=term))
+        return qs
+
+
+class MessageQuerySet(models.QuerySet):
+    def visible_to(self, user, ticket):
+        """The thread of ``ticket`` as ``user`` may read it (customers never get internal notes)."""
+        qs = self.filter(ticket=ticket)
+        if not permissions.can_see_internal(user, ticket):
+            qs = qs.filter(internal=False)
+        return qs
+
+    def public(self):
+        return self.filter(internal=False)

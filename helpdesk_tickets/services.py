@@ -1,0 +1,646 @@
+"""Every write of the helpdesk: the one place where business rules live.
+
+Web views, the API, the admin and management commands call these
+functions and nothing else to change tickets. Each function is one
+transaction, records a :class:`~helpdesk_tickets.models.TicketEvent` where
+something about the ticket changed, and sends its signals and
+notifications only after the transaction commits.
+"""
+
+import hashlib
+import json
+import logging
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from . import attachments as attachment_rules
+from . import notifications, permissions, signals, sla
+from .conf import settings as app_settings
+from .models import (
+    OPEN_STATUSES,
+    STATUS_TRANSITIONS,
+    Channel,
+    IdempotencyKey,
+    Message,
+    Priority,
+    Product,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketType,
+    attachment_storage,
+)
+from .text import duplicate_key, normalize_text
+
+logger = logging.getLogger(__name__)
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U
+REFERENCE_LENGTH = 8
+MAX_SUBJECT_LENGTH = 200
+MAX_BODY_LENGTH = 20000
+
+
+class HelpdeskError(Exception):
+    """Base of the errors the services raise for a refused request."""
+
+
+class InvalidTransition(HelpdeskError):
+    def __init__(self, ticket, old, new):
+        self.ticket, self.old, self.new = ticket, old, new
+        super().__init__(
+            _("A ticket cannot move from “%(old)s” to “%(new)s”.")
+            % {"old": Status(old).label, "new": Status(new).label}
+        )
+
+
+class TicketClosed(HelpdeskError):
+    def __init__(self, ticket):
+        self.ticket = ticket
+        super().__init__(_("This ticket is closed; please open a new one."))
+
+
+class DuplicateTicket(HelpdeskError):
+    """An open ticket of the same requester already asks the same thing."""
+
+    def __init__(self, existing):
+        self.existing = existing
+        super().__init__(
+            _("You already sent this request as ticket %(reference)s; please reply there instead.")
+            % {"reference": existing.reference}
+        )
+
+
+class OpenTicketLimitReached(HelpdeskError):
+    def __init__(self, limit):
+        self.limit = limit
+        super().__init__(
+            _("You have %(limit)d open tickets; please wait for an answer before opening another.")
+            % {"limit": limit}
+        )
+
+
+class IdempotencyKeyReused(HelpdeskError):
+    def __init__(self):
+        super().__init__(_("This Idempotency-Key was already used for a different request."))
+
+
+# --------------------------------------------------------------------------
+# helpers
+
+
+def _on_commit_send(signal, sender, **kwargs):
+    transaction.on_commit(lambda: signal.send(sender=sender, **kwargs))
+
+
+def _record(ticket, kind, actor, old="", new=""):
+    return TicketEvent.objects.create(
+        ticket=ticket, kind=kind, actor=actor, old_value=str(old or "")[:200], new_value=str(new or "")[:200]
+    )
+
+
+def new_reference():
+    prefix = app_settings.REFERENCE_PREFIX
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"{prefix}-{body}" if prefix else body
+
+
+def _clean_text(value, field, max_length, label):
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: _("%(field)s is required.") % {"field": label}})
+    if len(value) > max_length:
+        raise ValidationError(
+            {field: _("%(field)s can be at most %(max)d characters.") % {"field": label, "max": max_length}}
+        )
+    if "\x00" in value:
+        raise ValidationError({field: _("%(field)s contains a character that is not allowed.") % {"field": label}})
+    return value
+
+
+def _store_files(message, files, written):
+    for upload in files:
+        attachment = attachment_rules.store(message, upload)
+        written.append(attachment.file.name)
+        attachment.save()
+
+
+def _delete_files(names):
+    storage = attachment_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:  # the orphan is left for housekeeping
+            logger.warning("helpdesk_tickets: could not delete orphan attachment %s", name, exc_info=True)
+
+
+def _run_with_files(work):
+    """Run ``work(written)`` in a transaction; if it fails, delete the files it stored.
+
+    A deadlock (MariaDB/InnoDB may pick a victim among concurrent identical
+    submissions) is retried when this is the outermost transaction.
+    """
+    for attempt in range(3):
+        written = []
+        try:
+            with transaction.atomic():
+                return work(written)
+        except OperationalError as exc:
+            _delete_files(written)
+            if attempt == 2 or not _is_deadlock(exc) or transaction.get_connection().in_atomic_block:
+                raise
+        except BaseException:
+            _delete_files(written)
+            raise
+
+
+def _is_deadlock(exc):
+    code = exc.args[0] if exc.args else None
+    return code in (1213, 1205) or "deadlock" in str(exc).lower() or "database is locked" in str(exc).lower()
+
+
+def validate_offering(department, ticket_type, product):
+    """Refuse an inactive department, or a type / product not offered in it."""
+    if not department.active:
+        raise ValidationError({"department": _("This department does not take new tickets.")})
+    if not (ticket_type.active and TicketType.objects.offered_in(department).filter(pk=ticket_type.pk).exists()):
+        raise ValidationError({"ticket_type": _("This ticket type is not offered in the chosen department.")})
+    if product is not None and not (
+        product.active and Product.objects.offered_in(department).filter(pk=product.pk).exists()
+    ):
+        raise ValidationError({"product": _("This product is not offered in the chosen department.")})
+
+
+# --------------------------------------------------------------------------
+# tickets
+
+
+def find_duplicate(requester, department, subject, description, now=None):
+    """The open ticket that a new one with these fields would duplicate, if any."""
+    key = duplicate_key(requester.pk, department.pk, subject, description)
+    now = now or timezone.now()
+    return (
+        Ticket.objects.filter(
+            duplicate_key=key,
+            status__in=OPEN_STATUSES,
+            created_at__gte=now - app_settings.DUPLICATE_WINDOW,
+        )
+        .select_related("department")
+        .first()
+    )
+
+
+def create_ticket(
+    *,
+    requester,
+    department,
+    ticket_type,
+    subject,
+    description,
+    product=None,
+    attachments=(),
+    channel=Channel.WEB,
+    priority=Priority.NORMAL,
+    created_by=None,
+    language=None,
+):
+    """Open a ticket with its description as the first message.
+
+    ``created_by`` is the agent filing on the customer's behalf (phone
+    channel); it defaults to the requester. Raises ``ValidationError`` for
+    bad input (nothing is written), :class:`DuplicateTicket` when an open
+    ticket of the requester already asks the same, and
+    :class:`OpenTicketLimitReached` when the optional cap is hit.
+    """
+    created_by = created_by or requester
+    subject = _clean_text(subject, "subject", MAX_SUBJECT_LENGTH, _("Subject"))
+    description = _clean_text(description, "description", MAX_BODY_LENGTH, _("Description"))
+    if priority not in Priority.values:
+        raise ValidationError({"priority": _("Unknown priority.")})
+    if channel not in Channel.values:
+        raise ValidationError({"channel": _("Unknown channel.")})
+    validate_offering(department, ticket_type, product)
+    files = attachment_rules.validate_files(attachments)
+    key = duplicate_key(requester.pk, department.pk, subject, description)
+    from_staff = created_by.pk != requester.pk and permissions.is_staff_for(
+        created_by, Ticket(department_id=department.pk)
+    )
+
+    def work(written):
+        now = timezone.now()
+        existing = find_duplicate(requester, department, subject, description, now)
+        if existing:
+            raise DuplicateTicket(existing)
+        # A stale holder of the key (older than the window) lets go of it.
+        # Updated by primary key only when one exists: a range update on a
+        # missing key would take gap locks that deadlock concurrent inserts.
+        stale = Ticket.objects.filter(duplicate_key=key).values_list("pk", flat=True).first()
+        if stale is not None:
+            Ticket.objects.filter(pk=stale).update(duplicate_key=None)
+        cap = app_settings.MAX_OPEN_TICKETS_PER_CUSTOMER
+        if cap and not from_staff and Ticket.objects.filter(requester=requester, status__in=OPEN_STATUSES).count() >= cap:
+            raise OpenTicketLimitReached(cap)
+
+        ticket = Ticket(
+            requester=requester,
+            department=department,
+            ticket_type=ticket_type,
+            product=product,
+            subject=subject,
+            priority=priority,
+            channel=channel,
+            language=(language or get_language() or "")[:10],
+            created_at=now,
+            last_activity_at=now,
+            last_customer_message_at=now,
+            requester_last_read_at=now,
+            message_count=1,
+            duplicate_key=key,
+            search_text=f"{normalize_text(subject)}\n{normalize_text(description)}",
+        )
+        sla.recompute_due_times(ticket)
+        _insert_with_reference(ticket, key)
+        message = Message.objects.create(
+            ticket=ticket, author=created_by, body=description, from_staff=from_staff, created_at=now
+        )
+        _store_files(message, files, written)
+        _record(ticket, TicketEvent.Kind.CREATED, created_by, new=ticket.status)
+        notifications.notify(notifications.TICKET_CREATED, ticket, message)
+        _on_commit_send(signals.ticket_created, Ticket, ticket=ticket, message=message)
+        return ticket
+
+    return _run_with_files(work)
+
+
+def _insert_with_reference(ticket, key, attempts=8):
+    """Insert ``ticket`` with a fresh random reference, retrying on the rare collision.
+
+    A unique violation on ``duplicate_key`` means a concurrent identical
+    submission won the race: that is reported as :class:`DuplicateTicket`.
+    """
+    for _attempt in range(attempts):
+        ticket.reference = new_reference()
+        try:
+            with transaction.atomic():
+                ticket.save(force_insert=True)
+            return
+        except IntegrityError:
+            ticket.pk = None
+            # A locking read sees rows committed after this transaction's
+            # snapshot (MariaDB's REPEATABLE READ would hide them otherwise).
+            winner = Ticket.objects.select_for_update().filter(duplicate_key=key).first()
+            if winner is not None:
+                raise DuplicateTicket(winner) from None
+    raise IntegrityError("could not allocate a unique ticket reference")
+
+
+def post_reply(*, ticket, author, body, attachments=(), internal=False):
+    """Add a message to the thread and move the status as the workflow says.
+
+    A public staff reply sets the first response (once) and moves the
+    ticket to ``awaiting_customer``; a customer reply moves an
+    ``awaiting_customer`` or ``resolved`` ticket back to ``in_progress``.
+    Internal notes are staff-only and change no status.
+    """
+    if not permissions.can_reply(author, ticket):
+        if ticket.status == Status.CLOSED and permissions.can_view(author, ticket):
+            raise TicketClosed(ticket)
+        raise PermissionDenied
+    staff = permissions.is_staff_for(author, ticket) and not permissions.is_requester(author, ticket)
+    if internal and not staff:
+        raise PermissionDenied
+    body = _clean_text(body, "body", MAX_BODY_LENGTH, _("Message"))
+    files = attachment_rules.validate_files(attachments)
+
+    def work(written):
+        locked = Ticket.objects.select_for_update().select_related("department").get(pk=ticket.pk)
+        if locked.status == Status.CLOSED:
+            raise TicketClosed(locked)
+        now = timezone.now()
+        message = Message.objects.create(
+            ticket=locked, author=author, body=body, internal=internal, from_staff=staff, created_at=now
+        )
+        _store_files(message, files, written)
+        old_status = locked.status
+        changed = ["last_activity_at", "updated_at"]
+        locked.last_activity_at = now
+        if not internal:
+            locked.message_count = F("message_count") + 1
+            changed.append("message_count")
+            if staff:
+                locked.last_staff_reply_at = now
+                changed.append("last_staff_reply_at")
+                if locked.first_response_at is None:
+                    locked.first_response_at = now
+                    locked.first_response_seconds = int(sla.calendar().between(locked.created_at, now).total_seconds())
+                    changed += ["first_response_at", "first_response_seconds"]
+                new_status = Status.AWAITING_CUSTOMER
+            else:
+                locked.last_customer_message_at = now
+                locked.requester_last_read_at = now
+                changed += ["last_customer_message_at", "requester_last_read_at"]
+                new_status = (
+                    Status.IN_PROGRESS
+                    if old_status in (Status.AWAITING_CUSTOMER, Status.RESOLVED)
+                    else old_status
+                )
+            if new_status != old_status:
+                changed += _apply_status(locked, new_status, now)
+        locked.save(update_fields=sorted(set(changed)))
+        locked.refresh_from_db(fields=["message_count"])
+        if locked.status != old_status:
+            _record(locked, TicketEvent.Kind.STATUS_CHANGED, author, old_status, locked.status)
+            _on_commit_send(
+                signals.ticket_status_changed, Ticket, ticket=locked, old=old_status, new=locked.status, actor=author
+            )
+        if not internal:
+            kind = notifications.STAFF_REPLIED if staff else notifications.CUSTOMER_REPLIED
+            notifications.notify(kind, locked, message)
+        _on_commit_send(signals.message_posted, Message, ticket=locked, message=message)
+        _copy_state(locked, ticket)
+        return message
+
+    return _run_with_files(work)
+
+
+def _copy_state(source, target):
+    """Reflect the saved row on the caller's instance."""
+    if source is target:
+        return
+    for field in Ticket._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+
+
+def _apply_status(ticket, new, now):
+    """Set ``status`` and the fields that follow from it; returns the changed field names.
+
+    Validates the move against :data:`STATUS_TRANSITIONS`.
+    """
+    old = ticket.status
+    if new not in STATUS_TRANSITIONS[Status(old)]:
+        raise InvalidTransition(ticket, old, new)
+    changed = ["status"]
+    ticket.status = new
+    cal = None
+    # Pausing and resuming the resolution clock around awaiting_customer.
+    if new == Status.AWAITING_CUSTOMER and ticket.sla_paused_at is None:
+        ticket.sla_paused_at = now
+        changed.append("sla_paused_at")
+    elif old == Status.AWAITING_CUSTOMER and ticket.sla_paused_at is not None:
+        cal = sla.calendar()
+        ticket.sla_paused_total += cal.between(ticket.sla_paused_at, now)
+        ticket.sla_paused_at = None
+        sla.recompute_due_times(ticket, cal)
+        changed += ["sla_paused_at", "sla_paused_total", "resolution_due", "first_response_due"]
+    if new == Status.CLOSED:
+        ticket.closed_at = now
+        changed.append("closed_at")
+    if new in (Status.RESOLVED, Status.CLOSED) and ticket.resolved_at is None:
+        ticket.resolved_at = now
+        cal = cal or sla.calendar()
+        worked = cal.between(ticket.created_at, now) - ticket.sla_paused_total
+        ticket.resolution_seconds = max(0, int(worked.total_seconds()))
+        changed += ["resolved_at", "resolution_seconds"]
+    elif new in OPEN_STATUSES and old == Status.RESOLVED:
+        ticket.resolved_at = None
+        ticket.resolution_seconds = None
+        changed += ["resolved_at", "resolution_seconds"]
+    if new in OPEN_STATUSES and old not in OPEN_STATUSES:
+        # Reopened: guard against duplicates again, unless a newer ticket took the key.
+        key = duplicate_key(ticket.requester_id, ticket.department_id, ticket.subject, _description(ticket))
+        if not Ticket.objects.filter(duplicate_key=key).exclude(pk=ticket.pk).exists():
+            ticket.duplicate_key = key
+            changed.append("duplicate_key")
+    elif new not in OPEN_STATUSES and ticket.duplicate_key:
+        ticket.duplicate_key = None
+        changed.append("duplicate_key")
+    return changed
+
+
+def _description(ticket):
+    first = Message.objects.filter(ticket=ticket).order_by("created_at", "id").values_list("body", flat=True).first()
+    return first or ""
+
+
+def change_status(ticket, new_status, *, by):
+    """Move ``ticket`` to ``new_status``; raises :class:`InvalidTransition` for a move the workflow forbids."""
+    if new_status not in Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    if new_status == Status.CLOSED:
+        allowed = permissions.can_close(by, ticket) or permissions.can_manage(by, ticket)
+    elif new_status == Status.IN_PROGRESS and ticket.status == Status.RESOLVED:
+        allowed = permissions.can_reopen(by, ticket) or permissions.can_manage(by, ticket)
+    else:
+        allowed = permissions.can_manage(by, ticket)
+    if not allowed:
+        raise PermissionDenied
+
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().select_related("department").get(pk=ticket.pk)
+        old = locked.status
+        if old == new_status:
+            _copy_state(locked, ticket)
+            return ticket
+        now = timezone.now()
+        changed = _apply_status(locked, new_status, now)
+        locked.last_activity_at = now
+        locked.save(update_fields=sorted(set(changed + ["last_activity_at", "updated_at"])))
+        _record(locked, TicketEvent.Kind.STATUS_CHANGED, by, old, new_status)
+        _on_commit_send(signals.ticket_status_changed, Ticket, ticket=locked, old=old, new=new_status, actor=by)
+    _copy_state(locked, ticket)
+    return ticket
+
+
+def close(ticket, *, by):
+    """Close ``ticket`` for good (requester or staff)."""
+    return change_status(ticket, Status.CLOSED, by=by)
+
+
+def resolve(ticket, *, by):
+    return change_status(ticket, Status.RESOLVED, by=by)
+
+
+def reopen(ticket, *, by):
+    """Reopen a resolved ticket (back to ``in_progress``); closed tickets stay closed."""
+    if ticket.status != Status.RESOLVED:
+        if ticket.status == Status.CLOSED:
+            raise TicketClosed(ticket)
+        raise InvalidTransition(ticket, ticket.status, Status.IN_PROGRESS)
+    return change_status(ticket, Status.IN_PROGRESS, by=by)
+
+
+def change_priority(ticket, priority, *, by):
+    if priority not in Priority.values:
+        raise ValidationError({"priority": _("Unknown priority.")})
+    if not permissions.can_manage(by, ticket):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        old = locked.priority
+        if old != priority:
+            locked.priority = priority
+            locked.save(update_fields=["priority", "updated_at"])
+            _record(locked, TicketEvent.Kind.PRIORITY_CHANGED, by, old, priority)
+    _copy_state(locked, ticket)
+    return ticket
+
+
+def assign(ticket, assignee, *, by):
+    """Give ``ticket`` to ``assignee`` (an agent of its department or a supervisor), or to nobody."""
+    if not permissions.can_manage(by, ticket):
+        raise PermissionDenied
+    if assignee is not None and not (assignee.is_active and permissions.can_be_assigned(assignee, ticket.department)):
+        raise ValidationError({"assignee": _("This person is not an agent of the ticket's department.")})
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().select_related("assignee").get(pk=ticket.pk)
+        old = locked.assignee
+        if (old.pk if old else None) != (assignee.pk if assignee else None):
+            locked.assignee = assignee
+            locked.save(update_fields=["assignee", "updated_at"])
+            _record(locked, TicketEvent.Kind.ASSIGNED, by, _user_label(old), _user_label(assignee))
+            _on_commit_send(signals.ticket_assigned, Ticket, ticket=locked, old=old, new=assignee, actor=by)
+    _copy_state(locked, ticket)
+    ticket.assignee = assignee
+    return ticket
+
+
+def change_department(ticket, department, *, by):
+    """Move ``ticket`` to another department's queue.
+
+    The assignee is dropped when they do not answer for the new department,
+    and the SLA deadlines follow the new department's targets.
+    """
+    if not permissions.can_manage(by, ticket):
+        raise PermissionDenied
+    if not department.active:
+        raise ValidationError({"department": _("This department does not take new tickets.")})
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().select_related("department", "assignee").get(pk=ticket.pk)
+        old = locked.department
+        if old.pk == department.pk:
+            _copy_state(locked, ticket)
+            return ticket
+        locked.department = department
+        changed = ["department", "updated_at", "first_response_due", "resolution_due", "last_activity_at"]
+        old_assignee = locked.assignee
+        if old_assignee and not permissions.can_be_assigned(old_assignee, department):
+            locked.assignee = None
+            changed.append("assignee")
+        if locked.duplicate_key:
+            key = duplicate_key(locked.requester_id, department.pk, locked.subject, _description(locked))
+            locked.duplicate_key = None if Ticket.objects.filter(duplicate_key=key).exists() else key
+            changed.append("duplicate_key")
+        sla.recompute_due_times(locked)
+        locked.last_activity_at = timezone.now()
+        locked.save(update_fields=changed)
+        _record(locked, TicketEvent.Kind.DEPARTMENT_CHANGED, by, old.name, department.name)
+        if "assignee" in changed:
+            _record(locked, TicketEvent.Kind.ASSIGNED, by, _user_label(old_assignee), "")
+            _on_commit_send(signals.ticket_assigned, Ticket, ticket=locked, old=old_assignee, new=None, actor=by)
+    _copy_state(locked, ticket)
+    ticket.department = department
+    return ticket
+
+
+def update_ticket(ticket, *, by, **changes):
+    """Apply several staff changes (``status``, ``priority``, ``assignee``, ``department``) at once, all or nothing."""
+    with transaction.atomic():
+        if "department" in changes and changes["department"] is not None:
+            change_department(ticket, changes["department"], by=by)
+        if "assignee" in changes:
+            assign(ticket, changes["assignee"], by=by)
+        if changes.get("priority"):
+            change_priority(ticket, changes["priority"], by=by)
+        if changes.get("status"):
+            change_status(ticket, changes["status"], by=by)
+    return ticket
+
+
+def mark_read(ticket, user):
+    """Remember that the requester has seen the thread (clears the unread marker)."""
+    if permissions.is_requester(user, ticket) and ticket.has_unread_staff_reply:
+        now = timezone.now()
+        Ticket.objects.filter(pk=ticket.pk).update(requester_last_read_at=now)
+        ticket.requester_last_read_at = now
+
+
+def flag_breaches(now=None):
+    """Record an ``sla_breached`` event, once, for each ticket past its SLA; returns how many were flagged."""
+    now = now or timezone.now()
+    flagged = 0
+    candidates = Ticket.objects.breached(now).filter(sla_breached_at__isnull=True).values_list("pk", flat=True)
+    for pk in list(candidates[:1000]):
+        with transaction.atomic():
+            updated = Ticket.objects.filter(pk=pk, sla_breached_at__isnull=True).update(sla_breached_at=now)
+            if updated:
+                TicketEvent.objects.create(ticket_id=pk, kind=TicketEvent.Kind.SLA_BREACHED, new_value=now.isoformat())
+                flagged += 1
+    return flagged
+
+
+def auto_close_resolved(now=None):
+    """Close tickets resolved more than ``AUTO_CLOSE_AFTER`` days ago; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=app_settings.AUTO_CLOSE_AFTER)
+    closed = 0
+    for pk in list(Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff).values_list("pk", flat=True)[:1000]):
+        with transaction.atomic():
+            locked = Ticket.objects.select_for_update().filter(pk=pk, status=Status.RESOLVED).first()
+            if locked is None:
+                continue
+            changed = _apply_status(locked, Status.CLOSED, now)
+            locked.save(update_fields=sorted(set(changed + ["updated_at"])))
+            _record(locked, TicketEvent.Kind.STATUS_CHANGED, None, Status.RESOLVED, Status.CLOSED)
+            _on_commit_send(
+                signals.ticket_status_changed, Ticket, ticket=locked, old=Status.RESOLVED, new=Status.CLOSED, actor=None
+            )
+            closed += 1
+    return closed
+
+
+def _user_label(user):
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+# --------------------------------------------------------------------------
+# idempotency
+
+
+def request_fingerprint(data):
+    """A stable hash of a request's content, to tell a replay from a reused key."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def run_idempotent(*, user, key, fingerprint, operation):
+    """Run ``operation()`` → ``(status, body)`` once per ``(user, key)``.
+
+    A repeated key with the same request replays the stored ``(status, body)``
+    and runs nothing; with a different request it raises
+    :class:`IdempotencyKeyReused`. Returns ``(status, body, replayed)``.
+    Concurrent requests with one key are serialised by the unique constraint.
+    """
+    with transaction.atomic():
+        IdempotencyKey.objects.filter(
+            user=user, key=key, created_at__lt=timezone.now() - app_settings.IDEMPOTENCY_KEY_TTL
+        ).delete()
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(user=user, key=key, request_hash=fingerprint)
+        except IntegrityError:
+            stored = IdempotencyKey.objects.select_for_update().get(user=user, key=key)
+            if stored.request_hash != fingerprint or stored.response_status is None:
+                raise IdempotencyKeyReused() from None
+            return stored.response_status, stored.response_body, True
+        status, body = operation()
+        record.response_status, record.response_body = status, body
+        record.save(update_fields=["response_status", "response_body"])
+        return status, body, False
+

@@ -1,0 +1,20 @@
+"""Signals sent by the service layer, always after the transaction commits.
+
+Receivers never see a ticket that is later rolled back.
+
+``ticket_created(sender=Ticket, ticket, message)``
+    A ticket was opened; ``message`` is its first message (the description).
+``message_posted(sender=Message, ticket, message)``
+    A reply or internal note was added (not sent for the description).
+``ticket_status_changed(sender=Ticket, ticket, old, new, actor)``
+    The status moved from ``old`` to ``new``.
+``ticket_assigned(sender=Ticket, ticket, old, new, actor)``
+    The assignee changed; ``old`` / ``new`` are users or None.
+"""
+
+from django.dispatch import Signal
+
+ticket_created = Signal()
+message_posted = Signal()
+ticket_status_changed = Signal()
+ticket_assigned = Signal()

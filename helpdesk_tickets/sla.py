@@ -1,0 +1,124 @@
+"""Business-time arithmetic for the SLA clock.
+
+A :class:`BusinessCalendar` knows the working hours, weekend days and
+holidays; ``add`` moves a moment forward by an amount of *working* time and
+``between`` measures the working time between two moments. With no
+business hours configured the clock runs round the clock (weekends and
+holidays still stop it when set).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings as django_settings
+
+from .conf import settings as app_settings
+
+_MAX_DAYS = 3660  # never loop forever on a calendar with no working days
+
+
+def parse_hours(value):
+    """``("09:00", "17:00")`` → ``(time(9), time(17))``; None stays None."""
+    if value is None:
+        return None
+    start, end = (time.fromisoformat(part) if isinstance(part, str) else part for part in value)
+    return start, end
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    hours: tuple | None = None
+    weekend_days: frozenset = frozenset()
+    holidays: frozenset = frozenset()
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+
+    @classmethod
+    def from_settings(cls, extra_holidays=()):
+        tz_name = app_settings.BUSINESS_TIME_ZONE or django_settings.TIME_ZONE or "UTC"
+        holidays = {date.fromisoformat(d) if isinstance(d, str) else d for d in app_settings.HOLIDAYS}
+        holidays.update(extra_holidays)
+        return cls(
+            hours=parse_hours(app_settings.BUSINESS_HOURS),
+            weekend_days=frozenset(app_settings.WEEKEND_DAYS),
+            holidays=frozenset(holidays),
+            tz=ZoneInfo(tz_name),
+        )
+
+    @property
+    def round_the_clock(self):
+        return self.hours is None and not self.weekend_days and not self.holidays
+
+    def is_working_day(self, day):
+        return day.weekday() not in self.weekend_days and day not in self.holidays
+
+    def _window(self, day):
+        """The working interval of ``day`` as aware datetimes, or None."""
+        if not self.is_working_day(day):
+            return None
+        if self.hours is None:
+            start = datetime.combine(day, time.min, self.tz)
+            end = datetime.combine(day + timedelta(days=1), time.min, self.tz)
+        else:
+            start = datetime.combine(day, self.hours[0], self.tz)
+            end = datetime.combine(day, self.hours[1], self.tz)
+        return (start, end) if end > start else None
+
+    def add(self, moment, amount):
+        """The moment ``amount`` of working time after ``moment``."""
+        if self.round_the_clock:
+            return moment + amount
+        remaining = amount
+        local = moment.astimezone(self.tz)
+        day = local.date()
+        cursor = local
+        for _ in range(_MAX_DAYS):
+            window = self._window(day)
+            if window:
+                start = max(window[0], cursor)
+                if start < window[1]:
+                    available = window[1] - start
+                    if remaining <= available:
+                        return (start + remaining).astimezone(moment.tzinfo)
+                    remaining -= available
+            day += timedelta(days=1)
+        return moment + amount  # no working time configured at all
+
+    def between(self, start, end):
+        """Working time from ``start`` to ``end`` (zero when ``end`` is earlier)."""
+        if end <= start:
+            return timedelta(0)
+        if self.round_the_clock:
+            return end - start
+        total = timedelta(0)
+        day = start.astimezone(self.tz).date()
+        last = end.astimezone(self.tz).date()
+        while day <= last:
+            window = self._window(day)
+            if window:
+                lo, hi = max(window[0], start), min(window[1], end)
+                if hi > lo:
+                    total += hi - lo
+            day += timedelta(days=1)
+        return total
+
+
+def calendar():
+    """The site's calendar: settings plus the Holiday rows (one query)."""
+    from .models import Holiday
+
+    return BusinessCalendar.from_settings(extra_holidays=Holiday.objects.values_list("date", flat=True))
+
+
+def recompute_due_times(ticket, cal=None):
+    """Set ``first_response_due`` and ``resolution_due`` from the department's targets.
+
+    Paused time (while awaiting the customer) extends the resolution deadline.
+    """
+    cal = cal or calendar()
+    department = ticket.department
+    if ticket.first_response_at is None:
+        ticket.first_response_due = cal.add(ticket.created_at, department.effective_first_response_target)
+    ticket.resolution_due = cal.add(
+        ticket.created_at, department.effective_resolution_target + ticket.sla_paused_total
+    )

@@ -1,0 +1,73 @@
+"""Factories for the test suite (no fixture files)."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from helpdesk_tickets import services
+from helpdesk_tickets.models import Department, Product, TicketType
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    first_name = factory.Sequence(lambda n: f"First{n}")
+    password = factory.django.Password("pw")
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+
+    name = factory.Sequence(lambda n: f"Department {n}")
+    slug = factory.Sequence(lambda n: f"department-{n}")
+    description = "Answers questions."
+
+
+class TicketTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketType
+
+    name = factory.Sequence(lambda n: f"Type {n}")
+    slug = factory.Sequence(lambda n: f"type-{n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    name = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+
+
+def make_agent(*departments, **kwargs):
+    user = UserFactory(**kwargs)
+    for department in departments:
+        department.agents.add(user)
+    return user
+
+
+def make_supervisor(**kwargs):
+    user = UserFactory(**kwargs)
+    user.user_permissions.add(Permission.objects.get(codename="view_all_tickets"))
+    return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
+
+
+_counter = iter(range(10**9))
+
+
+def make_ticket(requester=None, department=None, ticket_type=None, **kwargs):
+    department = department or DepartmentFactory()
+    n = next(_counter)
+    kwargs.setdefault("subject", f"Subject {n}")
+    kwargs.setdefault("description", f"Description {n}")
+    return services.create_ticket(
+        requester=requester or UserFactory(),
+        department=department,
+        ticket_type=ticket_type or TicketTypeFactory(),
+        **kwargs,
+    )

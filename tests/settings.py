@@ -1,0 +1,29 @@
+"""Test settings: the example project's, with the database from DATABASE_URL.
+
+SQLite uses a file (not :memory:) so that threads in concurrency tests
+share one database.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from example_project.settings import *  # noqa: E402,F403
+from example_project.settings import DATABASES  # noqa: E402
+
+_tmp = tempfile.mkdtemp(prefix="helpdesk-tests-")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(_tmp, "test.sqlite3")}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+MEDIA_ROOT = os.path.join(_tmp, "media")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+HELPDESK_TICKETS = {
+    "BASE_TEMPLATE": "site_base.html",
+    "REFERENCE_PREFIX": "HD",
+}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
