@@ -15,6 +15,10 @@ from example_project.settings import DATABASES  # noqa: E402
 _tmp = tempfile.mkdtemp(prefix="helpdesk-tests-")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(_tmp, "test.sqlite3")}
+else:
+    # A distinct test database per run name, so that parallel runs (tox envs,
+    # several checkouts) on one server do not trample each other.
+    DATABASES["default"]["TEST"] = {"NAME": "test_helpdesk_" + os.environ.get("TEST_DB_SUFFIX", "default")}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 MEDIA_ROOT = os.path.join(_tmp, "media")
