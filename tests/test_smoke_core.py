@@ -27,3 +27,18 @@ def test_lifecycle():
     assert Ticket.objects.get().status == Status.CLOSED
     with pytest.raises(services.TicketClosed):
         services.post_reply(ticket=t, author=customer, body="again")
+
+
+def test_figures_smoke():
+    from helpdesk_tickets import stats
+
+    dept = DepartmentFactory()
+    agent = make_agent(dept)
+    for i in range(3):
+        t = make_ticket(UserFactory(), dept)
+        if i:
+            services.post_reply(ticket=t, author=agent, body="ok")
+    f = stats.figures(departments=[dept])
+    assert f["overall"]["tickets"] == 3 and f["overall"]["answered"] == 2
+    assert f["departments"][0]["by_status"]["awaiting_customer"] == 2
+    assert f["overall"]["median_first_response"] is not None
