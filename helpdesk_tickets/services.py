@@ -228,7 +228,9 @@ def create_ticket(
     validate_offering(department, ticket_type, product)
     files = attachment_rules.validate_files(attachments)
     key = duplicate_key(requester.pk, department.pk, subject, description)
-    from_staff = created_by.pk != requester.pk and permissions.is_staff_for(
+    # An agent filing on the customer's behalf (phone) is not held to the
+    # customer's open-ticket cap.
+    on_behalf = created_by.pk != requester.pk and permissions.is_staff_for(
         created_by, Ticket(department_id=department.pk)
     )
 
@@ -244,7 +246,7 @@ def create_ticket(
         if stale is not None:
             Ticket.objects.filter(pk=stale).update(duplicate_key=None)
         cap = app_settings.MAX_OPEN_TICKETS_PER_CUSTOMER
-        if cap and not from_staff and Ticket.objects.filter(requester=requester, status__in=OPEN_STATUSES).count() >= cap:
+        if cap and not on_behalf and Ticket.objects.filter(requester=requester, status__in=OPEN_STATUSES).count() >= cap:
             raise OpenTicketLimitReached(cap)
 
         ticket = Ticket(
@@ -266,9 +268,8 @@ def create_ticket(
         )
         sla.recompute_due_times(ticket)
         _insert_with_reference(ticket, key)
-        message = Message.objects.create(
-            ticket=ticket, author=created_by, body=description, from_staff=from_staff, created_at=now
-        )
+        # The description is the customer's request, even when an agent typed it in.
+        message = Message.objects.create(ticket=ticket, author=created_by, body=description, created_at=now)
         _store_files(message, files, written)
         _record(ticket, TicketEvent.Kind.CREATED, created_by, new=ticket.status)
         notifications.notify(notifications.TICKET_CREATED, ticket, message)
@@ -340,7 +341,9 @@ def post_reply(*, ticket, author, body, attachments=(), internal=False):
                     locked.first_response_at = now
                     locked.first_response_seconds = int(sla.calendar().between(locked.created_at, now).total_seconds())
                     changed += ["first_response_at", "first_response_seconds"]
-                new_status = Status.AWAITING_CUSTOMER
+                # A follow-up on a resolved ticket leaves it resolved; the
+                # customer's answer is what reopens it.
+                new_status = Status.AWAITING_CUSTOMER if old_status in OPEN_STATUSES else old_status
             else:
                 locked.last_customer_message_at = now
                 locked.requester_last_read_at = now
