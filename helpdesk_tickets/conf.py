@@ -51,7 +51,7 @@ DEFAULTS = {
     # Resolved tickets are closed after this many days (housekeeping command).
     "AUTO_CLOSE_AFTER": 7,
     # Dotted path of the callable that delivers notifications; see notifications.py.
-    "NOTIFICATION_DISPATCHER": "helpdesk_tickets.notifications.send_on_commit",
+    "NOTIFICATION_DISPATCHER": "helpdesk_tickets.notifications.send_now",
     # Scheme and host put before links in e-mails, e.g. "https://example.com".
     "SITE_URL": "",
     # From address of notification e-mails; None means settings.DEFAULT_FROM_EMAIL.
