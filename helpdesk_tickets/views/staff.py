@@ -1,53 +1,376 @@
-"""Staff workspace: queue, dashboard, phone tickets, agent ticket view."""
+"""Staff workspace: the queue, the agent's ticket view, phone tickets and the dashboard.
 
+Views parse input, call one service and render; visibility comes from
+``Ticket.objects.in_queue_of(user)`` so a ticket outside the agent's
+departments is a 404.
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Case, Count, DateTimeField, F, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
-from django.views.generic import TemplateView, View
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import ListView, TemplateView, View
 
-from ..models import Ticket
+from .. import permissions, services, stats
+from ..conf import settings as app_settings
+from ..models import OPEN_STATUSES, PRIORITY_RANK, CannedReply, Department, Status, Ticket
+from ..staff_forms import (
+    ASSIGNEE_MINE,
+    ASSIGNEE_UNASSIGNED,
+    AT_RISK_WITHIN,
+    SLA_AT_RISK,
+    SLA_BREACHED,
+    SLA_ON_TRACK,
+    SLA_PAUSED,
+    SORT_ACTIVITY,
+    SORT_CREATED,
+    SORT_PRIORITY,
+    STATUS_ALL,
+    DashboardForm,
+    PhoneTicketForm,
+    QueueFilterForm,
+    ReplyForm,
+    TicketUpdateForm,
+    assignable_users,
+    find_customers,
+    user_label,
+)
 from .mixins import AgentRequiredMixin
 
 
-class QueueView(AgentRequiredMixin, TemplateView):
-    """Tickets of the agent's departments (all for a supervisor)."""
+def staff_departments(user):
+    """The departments whose tickets ``user`` handles: all for a supervisor."""
+    if permissions.is_supervisor(user):
+        return Department.objects.all()
+    return Department.objects.filter(pk__in=permissions.agent_department_ids(user))
+
+
+def with_sla_due(queryset):
+    """Annotate ``sla_due`` (the running deadline, as ``Ticket.next_due()``) and ``priority_rank``."""
+    running = Q(status__in=OPEN_STATUSES, sla_paused_at__isnull=True)
+    return queryset.annotate(
+        sla_due=Case(
+            When(running & Q(first_response_at__isnull=True), then=F("first_response_due")),
+            When(running, then=F("resolution_due")),
+            default=Value(None),
+            output_field=DateTimeField(),
+        ),
+        priority_rank=Case(
+            *[When(priority=value, then=Value(rank)) for value, rank in PRIORITY_RANK.items()],
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def _error_text(exc):
+    """One readable line from a service error."""
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    if isinstance(exc, PermissionDenied):
+        return _("You may not make this change to this ticket.")
+    return str(exc)
+
+
+class StaffTicketMixin(AgentRequiredMixin):
+    """Loads the ticket from the agent's queue; anything else is a 404."""
+
+    def get_ticket(self):
+        try:
+            return Ticket.objects.in_queue_of(self.request.user).with_related().get(reference=self.kwargs["reference"])
+        except Ticket.DoesNotExist:
+            raise Http404 from None
+
+
+class QueueView(AgentRequiredMixin, ListView):
+    """Tickets of the agent's departments (all for a supervisor), filtered, searched, sorted and paginated."""
 
     template_name = "helpdesk_tickets/staff/queue.html"
+    context_object_name = "tickets"
     section = "staff"
 
+    def get_paginate_by(self, queryset):
+        return app_settings.PAGE_SIZE
 
-class DashboardView(AgentRequiredMixin, TemplateView):
-    """Response-time figures per department and overall."""
+    def get_queryset(self):
+        user = self.request.user
+        self.now = timezone.now()
+        self.departments = staff_departments(user)
+        dept_ids = self.departments.values("pk")
+        self.filter_form = QueueFilterForm(
+            self.request.GET or None, departments=self.departments, assignees=assignable_users(dept_ids)
+        )
+        filters = self.filter_form.filters() if self.request.GET else {}
+        qs = with_sla_due(Ticket.objects.in_queue_of(user).with_related())
 
-    template_name = "helpdesk_tickets/staff/dashboard.html"
-    section = "dashboard"
+        status = filters.get("status")
+        if status == STATUS_ALL:
+            pass
+        elif status:
+            qs = qs.filter(status=status)
+        else:
+            qs = qs.filter(status__in=OPEN_STATUSES)
+        for name in ("department", "ticket_type", "product", "priority"):
+            if filters.get(name):
+                qs = qs.filter(**{name: filters[name]})
+        assignee = filters.get("assignee")
+        if assignee == ASSIGNEE_MINE:
+            qs = qs.filter(assignee=user)
+        elif assignee == ASSIGNEE_UNASSIGNED:
+            qs = qs.filter(assignee__isnull=True)
+        elif assignee:
+            qs = qs.filter(assignee_id=assignee)
+        sla_state = filters.get("sla")
+        breached = Ticket.objects.breached(self.now).values("pk")
+        if sla_state == SLA_BREACHED:
+            qs = qs.filter(pk__in=breached)
+        elif sla_state == SLA_AT_RISK:
+            qs = qs.filter(sla_due__gte=self.now, sla_due__lte=self.now + AT_RISK_WITHIN).exclude(pk__in=breached)
+        elif sla_state == SLA_PAUSED:
+            qs = qs.filter(status__in=OPEN_STATUSES, sla_paused_at__isnull=False)
+        elif sla_state == SLA_ON_TRACK:
+            qs = qs.filter(sla_due__gt=self.now + AT_RISK_WITHIN).exclude(pk__in=breached)
+        if filters.get("q"):
+            qs = qs.search(filters["q"])
+
+        sort = filters.get("sort")
+        if sort == SORT_ACTIVITY:
+            order = ("-last_activity_at", "-id")
+        elif sort == SORT_PRIORITY:
+            order = ("-priority_rank", F("sla_due").asc(nulls_last=True), "id")
+        elif sort == SORT_CREATED:
+            order = ("-created_at", "-id")
+        else:
+            order = (F("sla_due").asc(nulls_last=True), "-priority_rank", "id")
+        return qs.order_by(*order)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        breached = Ticket.objects.breached(self.now).values("pk")
+        context["counts"] = (
+            Ticket.objects.in_queue_of(user)
+            .filter(status__in=OPEN_STATUSES)
+            .aggregate(
+                open=Count("pk"),
+                mine=Count("pk", filter=Q(assignee=user)),
+                unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+                breached=Count("pk", filter=Q(pk__in=breached)),
+            )
+        )
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            filter_form=self.filter_form,
+            filters_query=query.urlencode(),
+            filtered=any(v for k, v in self.request.GET.items() if k not in ("page", "sort")),
+            hdt_now=self.now,
+            user_id=user.pk,
+        )
+        return context
 
 
-class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
-    """Open a ticket on a customer's behalf."""
-
-    template_name = "helpdesk_tickets/staff/ticket_create.html"
-    section = "staff"
-
-
-class StaffTicketDetailView(AgentRequiredMixin, TemplateView):
-    """The agent's view of one ticket."""
+class StaffTicketDetailView(StaffTicketMixin, TemplateView):
+    """The thread with internal notes, the reply form, the ticket's settings and its history."""
 
     template_name = "helpdesk_tickets/staff/ticket_detail.html"
     section = "staff"
 
+    def get(self, request, *args, **kwargs):
+        self.ticket = self.get_ticket()
+        canned_id = request.GET.get("canned")
+        initial = {}
+        if canned_id and canned_id.isdigit():
+            canned = self.canned_replies().filter(pk=canned_id).first()
+            if canned:
+                from ..templatetags.helpdesk_staff import render_canned
+
+                initial["body"] = render_canned(canned, self.ticket, request.user)
+        return self.render_to_response(self.get_context_data(reply_form=ReplyForm(initial=initial)))
+
+    def post(self, request, *args, **kwargs):
+        """Post a reply or an internal note, optionally changing the status in the same step."""
+        self.ticket = ticket = self.get_ticket()
+        form = ReplyForm(request.POST, request.FILES)
+        if form.is_valid():
+            internal = form.cleaned_data["internal"]
+            then_status = form.cleaned_data["then_status"]
+            try:
+                with transaction.atomic():
+                    message = services.post_reply(
+                        ticket=ticket,
+                        author=request.user,
+                        body=form.cleaned_data["body"],
+                        attachments=form.cleaned_data["attachments"],
+                        internal=internal,
+                    )
+                    if then_status and not internal and then_status != ticket.status:
+                        services.change_status(ticket, then_status, by=request.user)
+            except ValidationError as exc:
+                for field, errors in getattr(exc, "message_dict", {"body": exc.messages}).items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except (services.HelpdeskError, PermissionDenied) as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, _("Internal note added.") if internal else _("Reply sent to the customer."))
+                return HttpResponseRedirect(f"{ticket.get_staff_url()}#message-{message.pk}")
+        return self.render_to_response(self.get_context_data(reply_form=form), status=400)
+
+    def canned_replies(self):
+        return CannedReply.objects.filter(active=True).filter(
+            Q(department_id=self.ticket.department_id) | Q(department__isnull=True)
+        )
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        try:
-            context["ticket"] = Ticket.objects.in_queue_of(self.request.user).get(reference=kwargs["reference"])
-        except Ticket.DoesNotExist:
-            raise Http404 from None
+        ticket = self.ticket
+        context.update(
+            ticket=ticket,
+            thread=ticket.messages.select_related("author").prefetch_related("attachments"),
+            events=ticket.events.select_related("actor"),
+            canned_replies=self.canned_replies(),
+            update_form=TicketUpdateForm(ticket=ticket),
+            other_tickets=Ticket.objects.in_queue_of(self.request.user)
+            .filter(requester_id=ticket.requester_id)
+            .exclude(pk=ticket.pk)
+            .order_by("-last_activity_at")
+            .only("reference", "subject", "status", "last_activity_at")[:5],
+            requester_label=user_label(ticket.requester),
+            assignee_label=user_label(ticket.assignee),
+            hdt_now=timezone.now(),
+            can_take=ticket.assignee_id != self.request.user.pk
+            and permissions.can_be_assigned(self.request.user, ticket.department),
+        )
         return context
 
 
-class StaffTicketUpdateView(AgentRequiredMixin, View):
+class StaffTicketUpdateView(StaffTicketMixin, View):
     """Change status / priority / assignee / department (POST only)."""
 
     http_method_names = ["post"]
 
     def post(self, request, reference):
-        return HttpResponseRedirect(reverse("helpdesk_tickets:staff_ticket_detail", args=[reference]))
+        ticket = self.get_ticket()
+        detail_url = ticket.get_staff_url()
+        form = TicketUpdateForm(request.POST, ticket=ticket)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return HttpResponseRedirect(detail_url)
+        changes = form.changes()
+        if not changes:
+            messages.info(request, _("Nothing changed."))
+            return HttpResponseRedirect(detail_url)
+        try:
+            services.update_ticket(ticket, by=request.user, **changes)
+        except (services.HelpdeskError, ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+            return HttpResponseRedirect(detail_url)
+        messages.success(request, _("Ticket %(reference)s updated.") % {"reference": ticket.reference})
+        if "department" in changes and not Ticket.objects.in_queue_of(request.user).filter(pk=ticket.pk).exists():
+            # Moved out of the agent's departments: it now waits in the other team's queue.
+            messages.info(
+                request,
+                _("The ticket is now in the %(department)s queue.") % {"department": ticket.department.display_name},
+            )
+            return HttpResponseRedirect(reverse("helpdesk_tickets:staff_queue"))
+        return HttpResponseRedirect(detail_url)
+
+
+class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
+    """Open a ticket on a customer's behalf (channel ``phone``); they see it in their Ticket list."""
+
+    template_name = "helpdesk_tickets/staff/ticket_create.html"
+    section = "staff"
+
+    def departments(self):
+        return staff_departments(self.request.user).filter(active=True)
+
+    def get(self, request, *args, **kwargs):
+        find = request.GET.get("find", "").strip()
+        candidates = list(find_customers(find))
+        initial = {}
+        if len(candidates) == 1:
+            initial["requester"] = candidates[0].pk
+        if request.GET.get("department"):
+            initial["department"] = request.GET["department"]
+        form = PhoneTicketForm(initial=initial, departments=self.departments(), candidates=candidates)
+        return self.render_to_response(self.get_context_data(form=form, find=find, candidates=candidates))
+
+    def post(self, request, *args, **kwargs):
+        find = request.POST.get("find", "").strip()
+        candidates = list(find_customers(find))
+        form = PhoneTicketForm(request.POST, request.FILES, departments=self.departments(), candidates=candidates)
+        duplicate = None
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["requester"] not in candidates:
+                candidates.append(data["requester"])
+                form.fields["requester"].widget.choices = [(c.pk, user_label(c)) for c in candidates]
+            try:
+                ticket = services.create_ticket(
+                    requester=data["requester"],
+                    department=data["department"],
+                    ticket_type=data["ticket_type"],
+                    product=data["product"],
+                    subject=data["subject"],
+                    description=data["description"],
+                    attachments=data["attachments"],
+                    priority=data["priority"],
+                    channel="phone",
+                    created_by=request.user,
+                )
+            except services.DuplicateTicket as exc:
+                duplicate = exc.existing
+            except ValidationError as exc:
+                for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except (services.HelpdeskError, PermissionDenied) as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Ticket %(reference)s opened for %(customer)s.")
+                    % {"reference": ticket.reference, "customer": user_label(ticket.requester)},
+                )
+                return HttpResponseRedirect(ticket.get_staff_url())
+        context = self.get_context_data(form=form, find=find, candidates=candidates, duplicate=duplicate)
+        return self.render_to_response(context, status=409 if duplicate else 400)
+
+
+class DashboardView(AgentRequiredMixin, TemplateView):
+    """Response-time figures per department and overall over a chosen window, and the queue right now."""
+
+    template_name = "helpdesk_tickets/staff/dashboard.html"
+    section = "dashboard"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        form = DashboardForm(self.request.GET or None)
+        days = form.cleaned_data["days"] if form.is_valid() else 30
+        departments = list(staff_departments(user))
+        now = timezone.now()
+        breached = Ticket.objects.breached(now).values("pk")
+        context.update(
+            form=form,
+            days=days,
+            figures=stats.figures(departments=departments, window=timedelta(days=days)),
+            statuses=Status.choices,
+            right_now=Ticket.objects.in_queue_of(user)
+            .filter(status__in=OPEN_STATUSES)
+            .aggregate(
+                open=Count("pk"),
+                unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+                breached=Count("pk", filter=Q(pk__in=breached)),
+                paused=Count("pk", filter=Q(sla_paused_at__isnull=False)),
+            ),
+        )
+        return context

@@ -1,0 +1,286 @@
+"""Forms of the staff workspace: queue filters, reply, ticket changes, phone tickets, dashboard window.
+
+Forms only parse input; every write goes through :mod:`helpdesk_tickets.services`.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from .conf import settings as app_settings
+from .models import Department, Priority, Product, Status, TicketType
+
+User = get_user_model()
+
+#: Queue status filter values besides the statuses themselves.
+STATUS_OPEN = ""
+STATUS_ALL = "all"
+
+ASSIGNEE_MINE = "mine"
+ASSIGNEE_UNASSIGNED = "unassigned"
+
+SLA_BREACHED = "breached"
+SLA_AT_RISK = "at_risk"
+SLA_PAUSED = "paused"
+SLA_ON_TRACK = "on_track"
+
+#: How close to its deadline a ticket counts as "at risk".
+AT_RISK_WITHIN = timedelta(hours=1)
+
+SORT_DUE = "due"
+SORT_ACTIVITY = "activity"
+SORT_PRIORITY = "priority"
+SORT_CREATED = "created"
+
+DASHBOARD_WINDOWS = (1, 7, 30, 90)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one ``<input type="file" multiple>``; the service layer checks each."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+def user_label(user):
+    """How staff pages name a person: full name, with the username to tell namesakes apart."""
+    if user is None:
+        return ""
+    full = user.get_full_name()
+    return f"{full} ({user.get_username()})" if full else user.get_username()
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return user_label(obj)
+
+
+class NamedChoiceField(forms.ModelChoiceField):
+    """Departments, types and products by their name in the active language."""
+
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
+def supervisors():
+    """Active users holding the supervisor permission (superusers included)."""
+    app_label, codename = app_settings.SUPERVISOR_PERMISSION.split(".", 1)
+    return User.objects.with_perm(f"{app_label}.{codename}", include_superusers=True).filter(is_active=True)
+
+
+def assignable_users(department_ids):
+    """Agents of ``department_ids`` and supervisors: whoever may hold tickets of those departments."""
+    members = User.objects.filter(is_active=True, helpdesk_departments__in=department_ids).values("pk")
+    return (
+        User.objects.filter(Q(pk__in=members) | Q(pk__in=supervisors().values("pk")))
+        .distinct()
+        .order_by("first_name", "last_name", User.USERNAME_FIELD)
+    )
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's GET parameters. Invalid values are ignored rather than failing the page."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    department = NamedChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", pgettext_lazy("filter", "Any"))] + Priority.choices
+    )
+    ticket_type = NamedChoiceField(label=_("Type"), queryset=TicketType.objects.none(), required=False)
+    product = NamedChoiceField(label=_("Product"), queryset=Product.objects.none(), required=False)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    sla = forms.ChoiceField(
+        label=_("SLA"),
+        required=False,
+        choices=[
+            ("", pgettext_lazy("filter", "Any")),
+            (SLA_BREACHED, _("Breached")),
+            (SLA_AT_RISK, _("Due within an hour")),
+            (SLA_PAUSED, _("Paused (awaiting customer)")),
+            (SLA_ON_TRACK, _("On track")),
+        ],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            (SORT_DUE, _("SLA due")),
+            (SORT_ACTIVITY, _("Last activity")),
+            (SORT_PRIORITY, _("Priority")),
+            (SORT_CREATED, _("Newest")),
+        ],
+    )
+
+    def __init__(self, *args, departments, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+        self.fields["department"].empty_label = pgettext_lazy("filter", "All my departments")
+        self.fields["ticket_type"].queryset = TicketType.objects.all()
+        self.fields["ticket_type"].empty_label = pgettext_lazy("filter", "Any")
+        self.fields["product"].queryset = Product.objects.all()
+        self.fields["product"].empty_label = pgettext_lazy("filter", "Any")
+        self.fields["status"].choices = [
+            (STATUS_OPEN, _("Open")),
+            *Status.choices,
+            (STATUS_ALL, pgettext_lazy("filter", "All")),
+        ]
+        self.fields["assignee"].choices = [
+            ("", pgettext_lazy("filter", "Anyone")),
+            (ASSIGNEE_MINE, _("Mine")),
+            (ASSIGNEE_UNASSIGNED, _("Unassigned")),
+            *[(str(user.pk), user_label(user)) for user in assignees],
+        ]
+
+    def filters(self):
+        """The cleaned filters, with invalid fields dropped (a stale bookmark still shows a queue)."""
+        self.is_valid()
+        data = {}
+        for name in self.fields:
+            if name in self.cleaned_data and name not in self.errors:
+                data[name] = self.cleaned_data[name]
+        return data
+
+
+class ReplyForm(forms.Form):
+    """A public reply or, with ``internal`` ticked, a staff-only note."""
+
+    THEN_KEEP = ""
+
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8, "dir": "auto"}))
+    attachments = MultipleFileField(label=_("Attach files"))
+    internal = forms.BooleanField(label=_("Internal note (staff only; the customer does not see it)"), required=False)
+    then_status = forms.ChoiceField(
+        label=_("Then"),
+        required=False,
+        choices=[
+            (THEN_KEEP, _("Wait for the customer")),
+            (Status.IN_PROGRESS, _("Keep in progress")),
+            (Status.RESOLVED, _("Mark resolved")),
+        ],
+    )
+
+
+class TicketUpdateForm(forms.Form):
+    """Status, priority, assignee and department. Only the fields present in the request are applied."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices, required=False)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, required=False)
+    assignee = UserChoiceField(
+        label=_("Assignee"), queryset=User.objects.none(), required=False, empty_label=_("Unassigned")
+    )
+    department = NamedChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), required=False, empty_label=None
+    )
+
+    def __init__(self, *args, ticket, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "assignee": ticket.assignee_id,
+                "department": ticket.department_id,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        # Only the moves the workflow allows from here, and staying put.
+        allowed = {ticket.status, *ticket.allowed_statuses()}
+        self.fields["status"].choices = [(value, label) for value, label in Status.choices if value in allowed]
+        self.fields["assignee"].queryset = assignable_users([ticket.department_id])
+        # Any active department: moving a ticket elsewhere is how it reaches the right team.
+        self.fields["department"].queryset = Department.objects.filter(Q(active=True) | Q(pk=ticket.department_id))
+
+    def changes(self):
+        """Keyword arguments for :func:`services.update_ticket`: the submitted fields whose value differs."""
+        changes = {}
+        data, ticket = self.cleaned_data, self.ticket
+        if "status" in self.data and data.get("status") and data["status"] != ticket.status:
+            changes["status"] = data["status"]
+        if "priority" in self.data and data.get("priority") and data["priority"] != ticket.priority:
+            changes["priority"] = data["priority"]
+        if "assignee" in self.data:
+            assignee = data.get("assignee")
+            if (assignee.pk if assignee else None) != ticket.assignee_id:
+                changes["assignee"] = assignee
+        if "department" in self.data and data.get("department") and data["department"].pk != ticket.department_id:
+            changes["department"] = data["department"]
+        return changes
+
+
+def find_customers(query, limit=20):
+    """Users matching ``query`` by username, e-mail or name (each word must match), best matches first."""
+    query = (query or "").strip()
+    if not query:
+        return User.objects.none()
+    exact = Q(**{f"{User.USERNAME_FIELD}__iexact": query}) | Q(email__iexact=query)
+    words = Q()
+    for word in query.split()[:5]:
+        words &= (
+            Q(**{f"{User.USERNAME_FIELD}__icontains": word})
+            | Q(email__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+        )
+    return User.objects.filter(is_active=True).filter(exact | words).order_by(User.USERNAME_FIELD)[:limit]
+
+
+class PhoneTicketForm(forms.Form):
+    """A ticket an agent opens for a customer who called."""
+
+    requester = UserChoiceField(
+        label=_("Customer"),
+        queryset=User.objects.filter(is_active=True),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Find the customer and choose them first.")},
+    )
+    department = NamedChoiceField(label=_("Department"), queryset=Department.objects.none(), empty_label=None)
+    ticket_type = NamedChoiceField(label=_("Type"), queryset=TicketType.objects.none(), empty_label=None)
+    product = NamedChoiceField(
+        label=_("Product"), queryset=Product.objects.none(), required=False, empty_label=_("None / not sure")
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+    subject = forms.CharField(label=_("Subject"), max_length=200, widget=forms.TextInput(attrs={"dir": "auto"}))
+    description = forms.CharField(
+        label=_("What the customer asked"), widget=forms.Textarea(attrs={"rows": 8, "dir": "auto"})
+    )
+    attachments = MultipleFileField(label=_("Attach files"))
+
+    def __init__(self, *args, departments, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+        self.fields["ticket_type"].queryset = TicketType.objects.active()
+        self.fields["product"].queryset = Product.objects.active()
+        # The radio list shows the search results; any active user id posted is still accepted.
+        self.fields["requester"].widget.choices = [(user.pk, user_label(user)) for user in candidates]
+
+
+class DashboardForm(forms.Form):
+    days = forms.TypedChoiceField(
+        label=_("Period"),
+        coerce=int,
+        required=False,
+        empty_value=30,
+        choices=[
+            (1, _("Last 24 hours")),
+            (7, _("Last 7 days")),
+            (30, _("Last 30 days")),
+            (90, _("Last 90 days")),
+        ],
+    )

@@ -1,0 +1,59 @@
+/* Progressive enhancement of the staff workspace; every page works without it. */
+(function () {
+  "use strict";
+
+  // Canned replies: insert the prepared text at the cursor instead of reloading the page.
+  var canned = document.getElementById("hdt-staff-canned");
+  var body = document.getElementById("id_body");
+  if (canned && body) {
+    var insertButton = document.querySelector(".hdt-staff-canned-insert");
+    if (insertButton) insertButton.hidden = true;
+    canned.addEventListener("change", function () {
+      var option = canned.options[canned.selectedIndex];
+      var text = option && option.getAttribute("data-text");
+      if (!text) return;
+      var start = body.selectionStart || 0, end = body.selectionEnd || 0, value = body.value;
+      if (value && start === 0 && end === 0) start = end = value.length;
+      var before = value.slice(0, start), after = value.slice(end);
+      var glue = before && !/\n$/.test(before) ? "\n" : "";
+      body.value = before + glue + text + after;
+      var caret = (before + glue + text).length;
+      body.focus();
+      body.setSelectionRange(caret, caret);
+      canned.selectedIndex = 0;
+    });
+  }
+
+  // Internal note: make the difference impossible to miss before sending.
+  var internal = document.getElementById("id_internal");
+  var form = internal && internal.form;
+  if (internal && form) {
+    var submit = form.querySelector("button[data-public]");
+    var thenStatus = document.getElementById("id_then_status");
+    var sync = function () {
+      form.classList.toggle("hdt-staff-reply-internal", internal.checked);
+      if (submit) submit.textContent = submit.getAttribute(internal.checked ? "data-internal" : "data-public");
+      if (thenStatus) thenStatus.disabled = internal.checked;
+    };
+    internal.addEventListener("change", sync);
+    sync();
+  }
+
+  // Queue filters: apply on change, no extra click.
+  var filters = document.querySelector(".hdt-staff-filters");
+  if (filters) {
+    filters.querySelectorAll("select").forEach(function (select) {
+      select.addEventListener("change", function () { filters.submit(); });
+    });
+  }
+
+  // Ctrl/Cmd+Enter sends the reply.
+  if (body && body.form) {
+    body.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        body.form.requestSubmit ? body.form.requestSubmit() : body.form.submit();
+      }
+    });
+  }
+})();

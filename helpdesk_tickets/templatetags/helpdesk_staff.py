@@ -1,0 +1,143 @@
+"""Template tags of the staff workspace: ``{% load helpdesk_staff %}``."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from ..conf import settings as app_settings
+from ..staff_forms import user_label
+
+register = template.Library()
+
+
+@register.filter
+def hdt_staff_duration(value):
+    """A compact duration, ``2 d 3 h``, ``1 h 5 min``, ``12 min``; ``—`` for none."""
+    if value is None or value == "":
+        return "—"
+    if not isinstance(value, timedelta):
+        value = timedelta(seconds=float(value))
+    seconds = int(abs(value.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        text = _("%(d)d d %(h)d h") % {"d": days, "h": hours} if hours else _("%(d)d d") % {"d": days}
+    elif hours:
+        text = _("%(h)d h %(m)d min") % {"h": hours, "m": minutes} if minutes else _("%(h)d h") % {"h": hours}
+    elif minutes:
+        text = _("%(m)d min") % {"m": minutes}
+    else:
+        text = _("under 1 min")
+    return text
+
+
+def _jalali_wanted():
+    setting = app_settings.JALALI_DATES
+    if setting == "auto":
+        return (get_language() or "").split("-")[0] == "fa"
+    return bool(setting)
+
+
+@register.filter
+def hdt_staff_datetime(value):
+    """A date and time in the current time zone: Jalali (``1405/09/04 14:05``) when Persian is active."""
+    if not isinstance(value, datetime):
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    if _jalali_wanted():
+        import jdatetime
+
+        return jdatetime.datetime.fromgregorian(datetime=local).strftime("%Y/%m/%d %H:%M")
+    return formats.date_format(local, "Y-m-d H:i")
+
+
+@dataclass
+class SlaState:
+    """What the queue shows in the SLA column."""
+
+    state: str  # "breached", "due", "soon", "paused", "done" or "none"
+    due: datetime | None
+    remaining: timedelta | None
+    label: str
+
+
+@register.simple_tag(takes_context=True)
+def hdt_staff_sla(context, ticket):
+    """``{% hdt_staff_sla ticket as sla %}``: the ticket's SLA state at the page's ``hdt_now``."""
+    now = context.get("hdt_now") or timezone.now()
+    due = ticket.next_due()
+    if ticket.is_breached(now):
+        late_by = now - due if due and due < now else None
+        label = _("Breached") if late_by is None else _("Breached %(late)s ago") % {"late": hdt_staff_duration(late_by)}
+        return SlaState("breached", due, None, label)
+    if ticket.is_open and ticket.sla_paused:
+        return SlaState("paused", None, None, _("Paused"))
+    if due is None:
+        return SlaState("done" if not ticket.is_open else "none", None, None, "—")
+    remaining = due - now
+    state = "soon" if remaining <= timedelta(hours=1) else "due"
+    label = _("Due in %(time)s") % {"time": hdt_staff_duration(remaining)}
+    return SlaState(state, due, remaining, label)
+
+
+_PLACEHOLDER = re.compile(r"\{(customer_name|reference|subject|agent_name)\}")
+
+
+def render_canned(canned, ticket, agent):
+    """The canned reply's text with ``{customer_name}``, ``{reference}``, ``{subject}``, ``{agent_name}`` filled in.
+
+    Only these four names are replaced (no ``str.format``, which would let a
+    template author reach object attributes); anything else is left as typed.
+    """
+    requester = ticket.requester
+    values = {
+        "customer_name": requester.get_full_name() or requester.get_username(),
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "agent_name": agent.get_full_name() or agent.get_username(),
+    }
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], canned.body)
+
+
+@register.simple_tag(takes_context=True)
+def hdt_staff_canned(context, canned, ticket):
+    """``{% hdt_staff_canned reply ticket %}``: the canned reply ready to insert for this ticket."""
+    return render_canned(canned, ticket, context["request"].user)
+
+
+@register.filter
+def hdt_staff_user(user):
+    """Full name (username), or the username alone."""
+    return user_label(user)
+
+
+@register.filter
+def hdt_staff_get(mapping, key):
+    """``mapping[key]`` in a template (counts by status)."""
+    try:
+        return mapping[key]
+    except (KeyError, TypeError, IndexError):
+        return ""
+
+
+@register.filter
+def hdt_staff_event_change(event):
+    """``old → new`` of a history entry, with statuses and priorities in the reader's language."""
+    from ..models import Priority, Status, TicketEvent
+
+    labels = {TicketEvent.Kind.STATUS_CHANGED: Status, TicketEvent.Kind.PRIORITY_CHANGED: Priority}.get(event.kind)
+
+    def show(value):
+        if not value:
+            return "—"
+        if labels is not None and value in labels.values:
+            return labels(value).label
+        return value
+
+    return f"{show(event.old_value)} → {show(event.new_value)}"
