@@ -1,0 +1,150 @@
+"""Web forms of the customer portal.
+
+Forms only parse input: the limits and rules are enforced by
+:mod:`helpdesk_tickets.services`, whose ``ValidationError`` dicts are mapped
+back onto these fields by the views (see :func:`apply_service_errors`).
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
+
+from .conf import settings as app_settings
+from .models import Product, Status
+from .services import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    """A file input that lets the browser pick several files at once."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several uploaded files as a list (empty when none were chosen)."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            files = [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        else:
+            files = [super().clean(data, initial)] if data else []
+        return [f for f in files if f]
+
+
+def attachment_limits():
+    """What the attachments field accepts, for the help text and the ``accept`` attribute."""
+    extensions = sorted({e.lower().lstrip(".") for e in app_settings.ALLOWED_ATTACHMENT_EXTENSIONS})
+    return {
+        "max_files": app_settings.MAX_ATTACHMENTS_PER_MESSAGE,
+        "max_size": app_settings.MAX_ATTACHMENT_SIZE,
+        "max_size_text": filesizeformat(app_settings.MAX_ATTACHMENT_SIZE),
+        "extensions": extensions,
+        "accept": ",".join(f".{e}" for e in extensions),
+    }
+
+
+def attachment_help_text():
+    limits = attachment_limits()
+    count = ngettext("Up to %(count)d file", "Up to %(count)d files", limits["max_files"]) % {
+        "count": limits["max_files"]
+    }
+    return _("%(count)s, %(size)s each at most. Accepted: %(types)s.") % {
+        "count": count,
+        "size": limits["max_size_text"],
+        "types": ", ".join(limits["extensions"]),
+    }
+
+
+def _attachments_field():
+    limits = attachment_limits()
+    field = MultipleFileField(label=_("Attachments"))
+    field.widget.attrs.update({"accept": limits["accept"], "data-max-files": limits["max_files"]})
+    field.widget.attrs["data-max-size"] = limits["max_size"]
+    return field
+
+
+class AttachmentsFormMixin:
+    """Adds the ``attachments`` field with the current limits as its help text."""
+
+    def add_attachments_field(self):
+        self.fields["attachments"] = _attachments_field()
+        self.fields["attachments"].help_text = attachment_help_text()
+
+
+class TicketForm(AttachmentsFormMixin, forms.Form):
+    """Step 3 of Send ticket: product, subject, description, attachments."""
+
+    product = forms.ModelChoiceField(
+        label=_("Product"),
+        queryset=Product.objects.none(),
+        required=False,
+        empty_label=pgettext_lazy("product choice", "— Not about a specific product —"),
+    )
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=MAX_SUBJECT_LENGTH,
+        widget=forms.TextInput(attrs={"dir": "auto", "autocomplete": "off"}),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=MAX_BODY_LENGTH,
+        widget=forms.Textarea(attrs={"dir": "auto", "rows": 8}),
+        help_text=_("What happened, what you expected, and any error message you saw."),
+    )
+
+    def __init__(self, *args, department, **kwargs):
+        super().__init__(*args, **kwargs)
+        products = Product.objects.active().offered_in(department).order_by("ordering", "name")
+        self.fields["product"].queryset = products
+        self.add_attachments_field()
+
+    def hide_product_if_pointless(self):
+        """No product question when the department offers none."""
+        products = list(self.fields["product"].queryset)
+        if not products:
+            del self.fields["product"]
+        return products
+
+
+class ReplyForm(AttachmentsFormMixin, forms.Form):
+    """A customer's reply in the thread."""
+
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=MAX_BODY_LENGTH,
+        widget=forms.Textarea(attrs={"dir": "auto", "rows": 5}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_attachments_field()
+
+
+class StatusFilterForm(forms.Form):
+    """The Ticket list's status filter (a GET form)."""
+
+    OPEN = "open"
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", pgettext_lazy("status filter", "All")), (OPEN, pgettext_lazy("status filter", "Open"))]
+        + list(Status.choices),
+    )
+
+
+def apply_service_errors(form, error):
+    """Put a service ``ValidationError`` onto ``form``'s fields (unknown keys become form-wide errors)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, ValidationError(errors))

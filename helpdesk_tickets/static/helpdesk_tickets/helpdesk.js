@@ -1,0 +1,156 @@
+/* helpdesk_tickets — small progressive enhancements for the customer portal.
+   Every page works without this file. Text from the server is only ever set
+   with textContent (never innerHTML). */
+(function () {
+  "use strict";
+
+  // Look-alike open tickets while the customer types the subject.
+  function setupSimilar(box) {
+    var input = document.getElementById(box.getAttribute("data-source"));
+    if (!input || !window.fetch) return;
+    var list = box.querySelector("ul");
+    var timer = null;
+    var lastQuery = null;
+    var controller = null;
+
+    function render(results) {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      results.forEach(function (item) {
+        var li = document.createElement("li");
+        var ref = document.createElement("span");
+        ref.className = "hdt-ref";
+        ref.dir = "ltr";
+        ref.textContent = item.reference;
+        var subject = document.createElement("a");
+        subject.href = item.url;
+        subject.dir = "auto";
+        subject.textContent = item.subject;
+        var reply = document.createElement("a");
+        reply.href = item.url + "#hdt-reply-title";
+        reply.className = "hdt-similar-reply";
+        reply.textContent = box.getAttribute("data-reply-label");
+        li.appendChild(ref);
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(subject);
+        li.appendChild(reply);
+        list.appendChild(li);
+      });
+      box.hidden = results.length === 0;
+    }
+
+    function lookup() {
+      var query = input.value.trim();
+      if (query === lastQuery) return;
+      lastQuery = query;
+      if (query.length < 3) {
+        render([]);
+        return;
+      }
+      if (controller) controller.abort();
+      controller = window.AbortController ? new AbortController() : null;
+      var url = box.getAttribute("data-url") + "?q=" + encodeURIComponent(query);
+      fetch(url, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+        signal: controller ? controller.signal : undefined,
+      })
+        .then(function (response) {
+          return response.ok ? response.json() : { results: [] };
+        })
+        .then(function (data) {
+          render(data.results || []);
+        })
+        .catch(function () {
+          /* a hint only: the server-side duplicate guard still decides */
+        });
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(lookup, 300);
+    });
+    if (input.value) lookup();
+  }
+
+  // One submission per click: a double click does not send the form twice.
+  function setupOnce(form) {
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-submitting")) {
+        event.preventDefault();
+        return;
+      }
+      form.setAttribute("data-submitting", "1");
+      var button = form.querySelector("button[type=submit]");
+      if (button) {
+        var busy = button.getAttribute("data-busy-label");
+        if (busy) button.textContent = busy;
+        button.setAttribute("aria-disabled", "true");
+        button.classList.add("hdt-busy");
+      }
+    });
+    // Coming back with the back button: the page may be restored from cache.
+    window.addEventListener("pageshow", function () {
+      form.removeAttribute("data-submitting");
+    });
+  }
+
+  // List the chosen files with their sizes, and flag those over the limit.
+  function setupFiles(input) {
+    var maxSize = parseInt(input.getAttribute("data-max-size"), 10) || 0;
+    var list = document.createElement("ul");
+    list.className = "hdt-file-list";
+    list.setAttribute("aria-live", "polite");
+    input.insertAdjacentElement("afterend", list);
+    function size(bytes) {
+      var units = ["B", "KB", "MB", "GB"];
+      var i = 0;
+      while (bytes >= 1024 && i < units.length - 1) {
+        bytes /= 1024;
+        i += 1;
+      }
+      var text = (i ? bytes.toFixed(1) : String(bytes)) + " " + units[i];
+      try {
+        text = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+          maximumFractionDigits: i ? 1 : 0,
+        }).format(bytes) + " " + units[i];
+      } catch (e) {
+        /* keep the plain text */
+      }
+      return text;
+    }
+    input.addEventListener("change", function () {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      Array.prototype.forEach.call(input.files || [], function (file) {
+        var li = document.createElement("li");
+        var name = document.createElement("bdi");
+        name.textContent = file.name;
+        var meta = document.createElement("span");
+        meta.dir = "ltr";
+        meta.textContent = " (" + size(file.size) + ")";
+        if (maxSize && file.size > maxSize) li.className = "hdt-file-too-big";
+        li.appendChild(name);
+        li.appendChild(meta);
+        list.appendChild(li);
+      });
+    });
+  }
+
+  // Confirm a step that cannot be undone (closing a ticket).
+  function setupConfirm(form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-hdt-confirm"))) event.preventDefault();
+    });
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-hdt-similar]"), setupSimilar);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-hdt-once]"), setupOnce);
+    Array.prototype.forEach.call(document.querySelectorAll(".hdt input[type=file][data-max-size]"), setupFiles);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-hdt-confirm]"), setupConfirm);
+    var alert = document.querySelector("[data-hdt-focus]");
+    if (alert) alert.focus();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

@@ -1,0 +1,373 @@
+"""Customer portal: Support → Send ticket (three steps) and Support → Ticket list.
+
+Each step of Send ticket is a real URL, so the back button and bookmarks
+work; a step with a single choice redirects to the next one. Every write
+goes through :mod:`helpdesk_tickets.services`.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import ListView, TemplateView, View
+from django.views.generic.edit import FormView
+
+from .. import permissions, services, stats
+from ..conf import settings as app_settings
+from ..forms import ReplyForm, StatusFilterForm, TicketForm, apply_service_errors, attachment_limits
+from ..models import Attachment, Department, Message, Ticket, TicketType
+from ..text import normalize_text
+from .mixins import HelpdeskPageMixin
+
+#: How many look-alike tickets the form page suggests.
+SIMILAR_LIMIT = 5
+#: How many of the customer's open tickets in a department are compared at most.
+SIMILAR_CANDIDATES = 200
+
+
+def _active_departments():
+    return Department.objects.active().order_by("ordering", "name")
+
+
+def _offered_types(department):
+    return TicketType.objects.active().offered_in(department).order_by("ordering", "name")
+
+
+def _response_time(department, averages=None):
+    """``(timedelta, measured)``: the measured average first response, or the target when nothing was measured."""
+    if averages is None:
+        averages = stats.average_first_response_by_department()
+    measured = averages.get(department.pk)
+    if measured is not None:
+        return measured, True
+    return department.effective_first_response_target, False
+
+
+class TicketListView(HelpdeskPageMixin, ListView):
+    """Support → Ticket list: the customer's tickets, newest activity first."""
+
+    template_name = "helpdesk_tickets/ticket_list.html"
+    context_object_name = "tickets"
+    section = "list"
+
+    def get_paginate_by(self, queryset):
+        return app_settings.PAGE_SIZE
+
+    def get_queryset(self):
+        self.filter_form = StatusFilterForm(self.request.GET or None)
+        tickets = (
+            Ticket.objects.requested_by(self.request.user)
+            .select_related("department", "ticket_type", "product")
+            .order_by("-last_activity_at", "-id")
+        )
+        if self.filter_form.is_valid():
+            status = self.filter_form.cleaned_data["status"]
+            if status == StatusFilterForm.OPEN:
+                tickets = tickets.open()
+            elif status:
+                tickets = tickets.filter(status=status)
+        return tickets
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        context["status_filter"] = self.filter_form.cleaned_data.get("status", "") if self.filter_form.is_bound else ""
+        # Keep the filter when moving between pages.
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["page_query"] = query.urlencode()
+        return context
+
+
+class ChooseDepartmentView(HelpdeskPageMixin, TemplateView):
+    """Send ticket, step 1: which department should receive the ticket."""
+
+    template_name = "helpdesk_tickets/ticket_create_department.html"
+    section = "new"
+
+    def get(self, request, *args, **kwargs):
+        self.departments = list(_active_departments())
+        if len(self.departments) == 1:
+            return HttpResponseRedirect(
+                reverse("helpdesk_tickets:ticket_create_type", kwargs={"department": self.departments[0].slug})
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        averages = stats.average_first_response_by_department()
+        context["departments"] = [(d, *_response_time(d, averages)) for d in self.departments]
+        context["step"] = 1
+        return context
+
+
+class DepartmentStepMixin:
+    """Steps 2 and 3 and the look-alike lookup: the department named in the URL."""
+
+    def get_department(self):
+        return get_object_or_404(_active_departments(), slug=self.kwargs["department"])
+
+    def step_context(self, department, types):
+        """Where "back" goes and which steps are shown, given the skipped ones."""
+        single_department = _active_departments().count() == 1
+        return {
+            "department": department,
+            "skip_department_step": single_department,
+            "skip_type_step": len(types) == 1,
+        }
+
+
+class ChooseTypeView(DepartmentStepMixin, HelpdeskPageMixin, TemplateView):
+    """Send ticket, step 2: the ticket type, among those the department offers."""
+
+    template_name = "helpdesk_tickets/ticket_create_type.html"
+    section = "new"
+
+    def get(self, request, *args, **kwargs):
+        self.department = self.get_department()
+        self.types = list(_offered_types(self.department))
+        if len(self.types) == 1:
+            return HttpResponseRedirect(
+                reverse(
+                    "helpdesk_tickets:ticket_create_form",
+                    kwargs={"department": self.department.slug, "ticket_type": self.types[0].slug},
+                )
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.step_context(self.department, self.types))
+        context["ticket_types"] = self.types
+        context["step"] = 2
+        return context
+
+
+class TicketCreateView(DepartmentStepMixin, HelpdeskPageMixin, FormView):
+    """Send ticket, step 3: product, subject, description, attachments → Send."""
+
+    template_name = "helpdesk_tickets/ticket_create_form.html"
+    form_class = TicketForm
+    section = "new"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.department = self.get_department()
+        self.types = list(_offered_types(self.department))
+        self.ticket_type = next((t for t in self.types if t.slug == kwargs["ticket_type"]), None)
+        if self.ticket_type is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["department"] = self.department
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.step_context(self.department, self.types))
+        context["products"] = context["form"].hide_product_if_pointless()
+        context["ticket_type"] = self.ticket_type
+        context["response_time"], context["response_time_measured"] = _response_time(self.department)
+        context["limits"] = attachment_limits()
+        context["step"] = 3
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            ticket = services.create_ticket(
+                requester=self.request.user,
+                department=self.department,
+                ticket_type=self.ticket_type,
+                product=data.get("product"),
+                subject=data["subject"],
+                description=data["description"],
+                attachments=self.request.FILES.getlist("attachments"),
+                channel="web",
+            )
+        except services.DuplicateTicket as exc:
+            messages.info(
+                self.request,
+                _(
+                    "You already sent this request as ticket %(reference)s, so no new ticket was opened. "
+                    "Please add anything new as a reply below."
+                )
+                % {"reference": exc.existing.reference},
+            )
+            return HttpResponseRedirect(exc.existing.get_absolute_url())
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+            return self.form_invalid(form)
+        except services.OpenTicketLimitReached as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Your ticket %(reference)s was sent. We will answer here, in this thread.")
+            % {"reference": ticket.reference},
+        )
+        return HttpResponseRedirect(ticket.get_absolute_url())
+
+
+class SimilarTicketsView(DepartmentStepMixin, HelpdeskPageMixin, View):
+    """JSON: the customer's own open tickets in the department whose subject looks like ``?q=``.
+
+    A hint while typing; the service's duplicate guard still decides.
+    """
+
+    http_method_names = ["get"]
+    min_query_length = 3
+
+    def get(self, request, *args, **kwargs):
+        department = self.get_department()
+        terms = {t for t in normalize_text(request.GET.get("q", "")).split() if len(t) >= 2}
+        if sum(len(t) for t in terms) < self.min_query_length:
+            return JsonResponse({"results": []})
+        candidates = (
+            Ticket.objects.requested_by(request.user)
+            .open()
+            .filter(department=department)
+            .order_by("-last_activity_at", "-id")
+            .values_list("reference", "subject", "search_text")[:SIMILAR_CANDIDATES]
+        )
+        scored = []
+        for reference, subject, search_text in candidates:
+            subject_words = set(normalize_text(subject).split())
+            # Subject words count double: that is what the customer is typing.
+            score = sum(2 if term in subject_words else 1 for term in terms if term in search_text)
+            if score:
+                scored.append((score, reference, subject))
+        scored.sort(key=lambda row: -row[0])
+        results = [
+            {
+                "reference": reference,
+                "subject": subject,
+                "url": reverse("helpdesk_tickets:ticket_detail", kwargs={"reference": reference}),
+            }
+            for _score, reference, subject in scored[:SIMILAR_LIMIT]
+        ]
+        return JsonResponse({"results": results})
+
+
+class CustomerTicketMixin:
+    """The requester's own ticket named in the URL; anything else is a 404."""
+
+    def get_ticket(self):
+        user = self.request.user
+        reference = self.kwargs["reference"]
+        ticket = Ticket.objects.requested_by(user).with_related().filter(reference=reference).first()
+        if ticket is None:
+            raise Http404
+        return ticket
+
+
+class TicketDetailView(CustomerTicketMixin, HelpdeskPageMixin, TemplateView):
+    """The thread, oldest first, with the reply form and close / reopen buttons."""
+
+    template_name = "helpdesk_tickets/ticket_detail.html"
+    section = "list"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.ticket = self.get_ticket()
+        except Http404:
+            # An agent following a customer link lands on the staff view of the same ticket.
+            staff_ticket = Ticket.objects.in_queue_of(request.user).filter(reference=kwargs["reference"]).first()
+            if staff_ticket is None:
+                raise
+            return HttpResponseRedirect(staff_ticket.get_staff_url())
+        self.form = ReplyForm()
+        response = super().get(request, *args, **kwargs)
+        services.mark_read(self.ticket, request.user)
+        return response
+
+    def post(self, request, *args, **kwargs):
+        self.ticket = self.get_ticket()
+        self.form = ReplyForm(request.POST, request.FILES)
+        if self.form.is_valid():
+            try:
+                message = services.post_reply(
+                    ticket=self.ticket,
+                    author=request.user,
+                    body=self.form.cleaned_data["body"],
+                    attachments=request.FILES.getlist("attachments"),
+                )
+            except services.TicketClosed as exc:
+                messages.error(request, str(exc))
+                return HttpResponseRedirect(self.ticket.get_absolute_url())
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as exc:
+                apply_service_errors(self.form, exc)
+            else:
+                messages.success(request, _("Your reply was added to the ticket."))
+                return HttpResponseRedirect(f"{self.ticket.get_absolute_url()}#message-{message.pk}")
+        return self.render_to_response(self.get_context_data(**kwargs), status=400)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        ticket = self.ticket
+        user = self.request.user
+        thread = (
+            Message.objects.filter(ticket=ticket)
+            .public()
+            .select_related("author")
+            .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+            .order_by("created_at", "id")
+        )
+        context.update(
+            ticket=ticket,
+            thread=thread,
+            form=self.form,
+            limits=attachment_limits(),
+            # Read before mark_read clears it, so the new replies can be highlighted.
+            unread_since=ticket.requester_last_read_at if ticket.has_unread_staff_reply else None,
+            can_reply=permissions.can_reply(user, ticket),
+            can_close=permissions.can_close(user, ticket),
+            can_reopen=permissions.can_reopen(user, ticket),
+        )
+        return context
+
+
+class _TicketActionView(CustomerTicketMixin, HelpdeskPageMixin, View):
+    """A POST-only button on the thread page (CSRF-protected like every POST)."""
+
+    http_method_names = ["post"]
+
+    def act(self, ticket):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        ticket = self.get_ticket()
+        try:
+            self.act(ticket)
+        except (services.InvalidTransition, services.TicketClosed) as exc:
+            messages.error(request, str(exc))
+        except PermissionDenied:
+            raise Http404 from None
+        return HttpResponseRedirect(ticket.get_absolute_url())
+
+
+class TicketCloseView(_TicketActionView):
+    """Close the ticket: the customer's problem is solved or no longer matters."""
+
+    def act(self, ticket):
+        if ticket.status == "closed":
+            messages.info(self.request, _("This ticket is already closed."))
+            return
+        services.close(ticket, by=self.request.user)
+        messages.success(self.request, _("The ticket is closed. Thank you!"))
+
+
+class TicketReopenView(_TicketActionView):
+    """Reopen a resolved ticket whose problem came back."""
+
+    def act(self, ticket):
+        services.reopen(ticket, by=self.request.user)
+        messages.success(self.request, _("The ticket is open again; our team will follow up."))
