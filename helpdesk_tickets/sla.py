@@ -8,7 +8,7 @@ holidays still stop it when set).
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
@@ -53,7 +53,12 @@ class BusinessCalendar:
         return day.weekday() not in self.weekend_days and day not in self.holidays
 
     def _window(self, day):
-        """The working interval of ``day`` as aware datetimes, or None."""
+        """The working interval of ``day`` as aware UTC datetimes, or None.
+
+        In UTC because Python subtracts and compares two datetimes sharing
+        one tzinfo by their wall-clock times: across a daylight-saving change
+        a local "day" would count 24 hours instead of 23 or 25.
+        """
         if not self.is_working_day(day):
             return None
         if self.hours is None:
@@ -62,16 +67,16 @@ class BusinessCalendar:
         else:
             start = datetime.combine(day, self.hours[0], self.tz)
             end = datetime.combine(day, self.hours[1], self.tz)
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         return (start, end) if end > start else None
 
     def add(self, moment, amount):
-        """The moment ``amount`` of working time after ``moment``."""
+        """The moment ``amount`` of working time after ``moment`` (in ``moment``'s time zone)."""
         if self.round_the_clock:
-            return moment + amount
+            return (moment.astimezone(UTC) + amount).astimezone(moment.tzinfo)
         remaining = amount
-        local = moment.astimezone(self.tz)
-        day = local.date()
-        cursor = local
+        day = moment.astimezone(self.tz).date()
+        cursor = moment.astimezone(UTC)
         for _ in range(_MAX_DAYS):
             window = self._window(day)
             if window:
@@ -86,6 +91,7 @@ class BusinessCalendar:
 
     def between(self, start, end):
         """Working time from ``start`` to ``end`` (zero when ``end`` is earlier)."""
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             return timedelta(0)
         if self.round_the_clock:
