@@ -65,14 +65,51 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(first_late | resolution_late)
 
     def search(self, query):
-        """Portable search over reference, normalised subject and description."""
+        """Tickets matching every word of ``query`` in their subject, description or reference.
+
+        The query gets the same Persian normalisation as ``search_text``
+        (Arabic/Persian letters and digits unified, zero-width joiners
+        dropped, case folded). On PostgreSQL this is full-text search with
+        prefix matching (``simple`` configuration: no language stemming,
+        which would mangle Persian); elsewhere a portable substring match.
+        A query that is exactly a requester's username or e-mail also
+        finds their tickets.
+        """
+        import re
+
+        from django.db import connections
+
         from .text import normalize_text
 
-        terms = normalize_text(query).split()
-        qs = self
-        for term in terms[:10]:
-            qs = qs.filter(Q(search_text__contains=term) | Q(reference__iexact=term))
-        return qs
+        normalized = normalize_text(query)
+        terms = normalized.split()[:10]
+        if not terms:
+            return self
+        raw = (query or "").strip()
+        person = Q(requester__email__iexact=raw) | Q(**{f"requester__{_username_field()}__iexact": raw})
+        if connections[self.db].vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchVector
+
+            words = re.findall(r"\w+", normalized)[:10]
+            if words:
+                # Each word as a quoted prefix lexeme: \w+ holds no tsquery syntax, so nothing to escape.
+                tsquery = " & ".join(f"'{word}':*" for word in words)
+                vector = SearchVector("search_text", "reference", config="simple")
+                return self.alias(_hdt_search=vector).filter(
+                    Q(_hdt_search=SearchQuery(tsquery, config="simple", search_type="raw"))
+                    | Q(reference__iexact=raw)
+                    | person
+                )
+        words = Q()
+        for term in terms:
+            words &= Q(search_text__contains=term) | Q(reference__icontains=term)
+        return self.filter(words | person)
+
+
+def _username_field():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().USERNAME_FIELD
 
 
 class MessageQuerySet(models.QuerySet):
