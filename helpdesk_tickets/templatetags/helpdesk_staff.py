@@ -67,12 +67,30 @@ class SlaState:
     label: str
 
 
+def is_breached(ticket, now):
+    """Whether ``ticket`` missed an SLA deadline, by the same rule as ``Ticket.objects.breached(now)``.
+
+    (The queue's "Breached" filter and the dashboard count that way; a ticket
+    closed without an answer is not "breached" forever.)
+    """
+    first_due, resolution_due = ticket.first_response_due, ticket.resolution_due
+    first_late = bool(first_due) and (
+        (ticket.first_response_at is None and ticket.is_open and first_due < now)
+        or (ticket.first_response_at is not None and ticket.first_response_at > first_due)
+    )
+    resolution_late = bool(resolution_due) and (
+        (ticket.is_open and not ticket.sla_paused and resolution_due < now)
+        or (ticket.resolved_at is not None and ticket.resolved_at > resolution_due)
+    )
+    return first_late or resolution_late
+
+
 @register.simple_tag(takes_context=True)
 def hdt_staff_sla(context, ticket):
     """``{% hdt_staff_sla ticket as sla %}``: the ticket's SLA state at the page's ``hdt_now``."""
     now = context.get("hdt_now") or timezone.now()
     due = ticket.next_due()
-    if ticket.is_breached(now):
+    if is_breached(ticket, now):
         late_by = now - due if due and due < now else None
         label = _("Breached") if late_by is None else _("Breached %(late)s ago") % {"late": hdt_staff_duration(late_by)}
         return SlaState("breached", due, None, label)
