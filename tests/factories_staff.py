@@ -49,3 +49,16 @@ def client_for(user):
 
 def make_canned(department=None, title="Greeting", body="Hello {customer_name}, about {reference}: {agent_name}"):
     return CannedReply.objects.create(department=department, title=title, body=body)
+
+
+# Host URLs for the staff tests, independent of the API URLconf:
+# ``pytestmark = pytest.mark.urls("tests.factories_staff")``.
+from django.contrib.auth import views as auth_views  # noqa: E402
+from django.urls import include, path  # noqa: E402
+
+urlpatterns = [
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("support/", include("helpdesk_tickets.urls")),
+]

@@ -1,0 +1,40 @@
+"""``manage.py helpdesk_tickets_housekeeping``: the periodic chores of the helpdesk.
+
+Closes tickets resolved more than ``AUTO_CLOSE_AFTER`` days ago and flags
+tickets past their SLA deadline (one ``sla_breached`` event each). Meant for
+cron, e.g. every minute::
+
+    * * * * * /path/to/venv/bin/python manage.py helpdesk_tickets_housekeeping --verbosity 0
+
+Idempotent and safe to overlap: every change is a conditional update in its
+own transaction, so a second run (or two at once) finds nothing left to do.
+"""
+
+from django.core.management.base import BaseCommand
+
+from ... import services
+
+#: The services handle this many tickets per call; a full batch means there may be more.
+BATCH = 1000
+#: Upper bound on batches per run, so one run never takes over the next minute's slot forever.
+MAX_BATCHES = 50
+
+
+def _drain(job):
+    total = 0
+    for _ in range(MAX_BATCHES):
+        done = job()
+        total += done
+        if done < BATCH:
+            break
+    return total
+
+
+class Command(BaseCommand):
+    help = "Close long-resolved tickets and flag SLA breaches. Idempotent; run it from cron every minute."
+
+    def handle(self, *args, **options):
+        closed = _drain(services.auto_close_resolved)
+        flagged = _drain(services.flag_breaches)
+        if options["verbosity"] >= 1:
+            self.stdout.write(f"Closed {closed} resolved ticket(s); flagged {flagged} SLA breach(es).")
