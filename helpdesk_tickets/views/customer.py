@@ -239,8 +239,13 @@ class SimilarTicketsView(DepartmentStepMixin, HelpdeskPageMixin, View):
         scored = []
         for reference, subject, search_text in candidates:
             subject_words = set(normalize_text(subject).split())
-            # Subject words count double: that is what the customer is typing.
-            score = sum(2 if term in subject_words else 1 for term in terms if term in search_text)
+            words = set(search_text.split())
+            score = 0
+            for term in terms:
+                # The last word may still be being typed: a prefix of 3+ letters counts.
+                if term in words or (len(term) >= 3 and any(word.startswith(term) for word in words)):
+                    # Subject words count double: that is what the customer is typing.
+                    score += 2 if term in subject_words else 1
             if score:
                 scored.append((score, reference, subject))
         scored.sort(key=lambda row: -row[0])
