@@ -74,7 +74,8 @@ def test_attachment_must_belong_to_the_ticket_in_the_url(client, setup):
     # The customer's own reference with someone else's attachment id.
     response = client.get(reverse("helpdesk_tickets:attachment_download", args=[ticket.reference, foreign.pk]))
     assert response.status_code == 404
-    assert client.get(reverse("helpdesk_tickets:attachment_download", args=[ticket.reference, 999999])).status_code == 404
+    missing = reverse("helpdesk_tickets:attachment_download", args=[ticket.reference, 999999])
+    assert client.get(missing).status_code == 404
 
 
 def test_internal_note_files_are_for_staff_only(client, setup):
