@@ -1,0 +1,329 @@
+"""Serializers of the REST API.
+
+Departments, ticket types and products are written by slug. What the service
+layer decides (reference, status, requester, channel, timestamps) is
+read-only: a client sending those fields on create has them ignored.
+"""
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.utils.encoding import smart_str
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from .. import services
+from ..models import Attachment, Department, Message, Priority, Product, Status, Ticket, TicketType
+
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}\Z")
+# Lone surrogates cannot be stored by any backend (and are never real text).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _seconds(value):
+    return None if value is None else int(value.total_seconds())
+
+
+def reject_unstorable(value):
+    """Refuse text no database can store (NUL bytes, lone surrogates) with a 400 instead of a 500."""
+    if isinstance(value, str) and ("\x00" in value or _SURROGATE.search(value)):
+        raise serializers.ValidationError(_("This text contains a character that is not allowed."))
+    return value
+
+
+class BySlugField(serializers.SlugRelatedField):
+    """A related object written by slug; anything that is not a slug is refused before any lookup."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "slug")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not _SLUG.match(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data)[:80])
+        return super().to_internal_value(data)
+
+
+class UsernameField(serializers.SlugRelatedField):
+    """A user written by username (the model's ``USERNAME_FIELD``)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", get_user_model().USERNAME_FIELD)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or len(data) > 254 or "\x00" in data or _SURROGATE.search(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class UserSerializer(serializers.Serializer):
+    """A person as the API shows them: username and display name, nothing more."""
+
+    username = serializers.SerializerMethodField()
+    name = serializers.SerializerMethodField()
+
+    def get_username(self, user) -> str:
+        return user.get_username()
+
+    def get_name(self, user) -> str:
+        full_name = getattr(user, "get_full_name", None)
+        return (full_name() if full_name else "") or user.get_username()
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", read_only=True)
+    description = serializers.CharField(source="display_description", read_only=True)
+    first_response_target_seconds = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Promised business time to the first reply, in seconds.")
+    )
+    resolution_target_seconds = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Promised business time to resolution, in seconds.")
+    )
+    average_first_response_seconds = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Measured average first-response time over the recent window; null without data.")
+    )
+    agents = serializers.SerializerMethodField(
+        help_text=gettext_lazy("People a ticket of this department can be assigned to; empty for customers.")
+    )
+
+    class Meta:
+        model = Department
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "first_response_target_seconds",
+            "resolution_target_seconds",
+            "average_first_response_seconds",
+            "agents",
+        ]
+
+    def get_first_response_target_seconds(self, department) -> int:
+        return _seconds(department.effective_first_response_target)
+
+    def get_resolution_target_seconds(self, department) -> int:
+        return _seconds(department.effective_resolution_target)
+
+    def get_average_first_response_seconds(self, department) -> int | None:
+        return _seconds(self.context.get("averages", {}).get(department.pk))
+
+    @extend_schema_field(UserSerializer(many=True))
+    def get_agents(self, department):
+        if not self.context.get("show_agents"):
+            return []
+        return UserSerializer([u for u in department.agents.all() if u.is_active], many=True).data
+
+
+class OfferedSerializer(serializers.Serializer):
+    """A ticket type or product."""
+
+    slug = serializers.SlugField(read_only=True)
+    name = serializers.CharField(source="display_name", read_only=True)
+    description = serializers.CharField(source="display_description", read_only=True)
+
+
+class TicketTypeSerializer(OfferedSerializer):
+    class Meta:
+        model = TicketType
+
+
+class ProductSerializer(OfferedSerializer):
+    class Meta:
+        model = Product
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    url = serializers.SerializerMethodField(help_text=gettext_lazy("Permission-checked download address."))
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "size", "content_type", "sha256", "url"]
+        read_only_fields = fields
+
+    def get_url(self, attachment) -> str:
+        return reverse(
+            "helpdesk_tickets_api:ticket-attachment",
+            kwargs={"reference": self.context["ticket"].reference, "pk": attachment.pk},
+            request=self.context.get("request"),
+        )
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = UserSerializer(read_only=True, allow_null=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "author", "from_staff", "internal", "body", "created_at", "attachments"]
+        read_only_fields = fields
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    """A reply. ``internal: true`` (a staff-only note) is for staff; customers get 403."""
+
+    body = serializers.CharField(
+        max_length=services.MAX_BODY_LENGTH, trim_whitespace=True, validators=[reject_unstorable]
+    )
+    internal = serializers.BooleanField(default=False)
+    attachments = serializers.ListField(
+        child=serializers.FileField(max_length=255, use_url=False), required=False, default=list
+    )
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A ticket as its requester and staff see it."""
+
+    url = serializers.SerializerMethodField()
+    messages_url = serializers.SerializerMethodField()
+    department = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    department_name = serializers.CharField(source="department.display_name", read_only=True)
+    ticket_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    ticket_type_name = serializers.CharField(source="ticket_type.display_name", read_only=True)
+    product = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    product_name = serializers.SerializerMethodField()
+    requester = UserSerializer(read_only=True)
+    assignee = UserSerializer(read_only=True, allow_null=True)
+    has_unread_reply = serializers.BooleanField(
+        source="has_unread_staff_reply",
+        read_only=True,
+        help_text=gettext_lazy("A public staff reply the requester has not read yet."),
+    )
+    sla_breached = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "reference",
+            "url",
+            "messages_url",
+            "subject",
+            "status",
+            "priority",
+            "channel",
+            "department",
+            "department_name",
+            "ticket_type",
+            "ticket_type_name",
+            "product",
+            "product_name",
+            "requester",
+            "assignee",
+            "message_count",
+            "has_unread_reply",
+            "created_at",
+            "updated_at",
+            "last_activity_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "first_response_due",
+            "resolution_due",
+            "sla_breached",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, ticket) -> str:
+        return reverse(
+            "helpdesk_tickets_api:ticket-detail",
+            kwargs={"reference": ticket.reference},
+            request=self.context.get("request"),
+        )
+
+    def get_messages_url(self, ticket) -> str:
+        return reverse(
+            "helpdesk_tickets_api:ticket-messages",
+            kwargs={"reference": ticket.reference},
+            request=self.context.get("request"),
+        )
+
+    def get_product_name(self, ticket) -> str | None:
+        return ticket.product.display_name if ticket.product_id else None
+
+    def get_sla_breached(self, ticket) -> bool:
+        return ticket.is_breached()
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    """What a client sends to open a ticket; everything else is decided by the service layer."""
+
+    department = BySlugField(queryset=Department.objects.all(), help_text=gettext_lazy("Department slug."))
+    ticket_type = BySlugField(queryset=TicketType.objects.all(), help_text=gettext_lazy("Ticket type slug."))
+    product = BySlugField(
+        queryset=Product.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("Product slug (optional)."),
+    )
+    subject = serializers.CharField(max_length=services.MAX_SUBJECT_LENGTH, validators=[reject_unstorable])
+    description = serializers.CharField(max_length=services.MAX_BODY_LENGTH, validators=[reject_unstorable])
+    attachments = serializers.ListField(
+        child=serializers.FileField(max_length=255, use_url=False),
+        required=False,
+        default=list,
+        help_text=gettext_lazy("Files (multipart/form-data only); the same limits as the web form."),
+    )
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    """Staff changes to a ticket; every field optional (PATCH)."""
+
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    assignee = UsernameField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("Username of an agent of the ticket's department, or null to unassign."),
+    )
+    department = BySlugField(queryset=Department.objects.all(), required=False)
+
+
+class DuplicateSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    duplicate_of = serializers.CharField(help_text=gettext_lazy("Reference of the open ticket asking the same."))
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class StatsRowSerializer(serializers.Serializer):
+    tickets = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField(), help_text=gettext_lazy("Count per status."))
+    answered = serializers.IntegerField()
+    avg_first_response_seconds = serializers.IntegerField(allow_null=True)
+    median_first_response_seconds = serializers.IntegerField(allow_null=True)
+    resolved = serializers.IntegerField()
+    avg_resolution_seconds = serializers.IntegerField(allow_null=True)
+    breached = serializers.IntegerField()
+
+
+class StatsDepartmentSerializer(StatsRowSerializer):
+    department = serializers.CharField(help_text=gettext_lazy("Department slug."))
+    department_name = serializers.CharField()
+
+
+class StatsSerializer(serializers.Serializer):
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    overall = StatsRowSerializer()
+    departments = StatsDepartmentSerializer(many=True)
+
+
+def stats_row(row):
+    """A row of :func:`helpdesk_tickets.stats.figures` with durations as whole seconds."""
+    return {
+        "tickets": row["tickets"],
+        "by_status": dict(row["by_status"]),
+        "answered": row["answered"],
+        "avg_first_response_seconds": _seconds(row["avg_first_response"]),
+        "median_first_response_seconds": _seconds(row["median_first_response"]),
+        "resolved": row["resolved"],
+        "avg_resolution_seconds": _seconds(row["avg_resolution"]),
+        "breached": row["breached"],
+    }
