@@ -207,7 +207,7 @@ class TicketAdminForm(forms.ModelForm):
             if not (assignee.is_active and permissions.can_be_assigned(assignee, department)):
                 self.add_error("assignee", _("This person is not an agent of the ticket's department."))
         status = cleaned.get("status")
-        if "status" in self.changed_data and status not in STATUS_TRANSITIONS[Status(current.status)]:
+        if status and "status" in self.changed_data and status not in STATUS_TRANSITIONS[Status(current.status)]:
             self.add_error(
                 "status",
                 _("A ticket cannot move from “%(old)s” to “%(new)s”.")
@@ -236,6 +236,8 @@ class TicketAdmin(admin.ModelAdmin):
     list_select_related = ("requester", "department", "assignee")
     search_fields = ("reference", "subject", "requester__username", "requester__email")
     date_hierarchy = "created_at"
+    # A second COUNT(*) over the whole table on every page is costly at scale.
+    show_full_result_count = False
     raw_id_fields = ("assignee",)
     actions = ("mark_resolved", "close_tickets", "assign_to_me")
     inlines = (MessageInline, TicketEventInline)
