@@ -13,6 +13,7 @@ import logging
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
@@ -81,8 +82,7 @@ class OpenTicketLimitReached(HelpdeskError):
     def __init__(self, limit):
         self.limit = limit
         super().__init__(
-            _("You have %(limit)d open tickets; please wait for an answer before opening another.")
-            % {"limit": limit}
+            _("You have %(limit)d open tickets; please wait for an answer before opening another.") % {"limit": limit}
         )
 
 
@@ -240,14 +240,22 @@ def create_ticket(
         if existing:
             raise DuplicateTicket(existing)
         # A stale holder of the key (older than the window) lets go of it.
-        # Updated by primary key only when one exists: a range update on a
-        # missing key would take gap locks that deadlock concurrent inserts.
-        stale = Ticket.objects.filter(duplicate_key=key).values_list("pk", flat=True).first()
+        # Only a holder older than the window: one that committed since the
+        # check above is a concurrent duplicate, which the unique key must
+        # refuse, not a stale one to unseat. Updated by primary key only when
+        # one exists: a range update on a missing key would take gap locks
+        # that deadlock concurrent inserts.
+        stale = (
+            Ticket.objects.filter(duplicate_key=key, created_at__lt=now - app_settings.DUPLICATE_WINDOW)
+            .values_list("pk", flat=True)
+            .first()
+        )
         if stale is not None:
             Ticket.objects.filter(pk=stale).update(duplicate_key=None)
         cap = app_settings.MAX_OPEN_TICKETS_PER_CUSTOMER
-        if cap and not on_behalf and Ticket.objects.filter(requester=requester, status__in=OPEN_STATUSES).count() >= cap:
-            raise OpenTicketLimitReached(cap)
+        if cap and not on_behalf:
+            if Ticket.objects.filter(requester=requester, status__in=OPEN_STATUSES).count() >= cap:
+                raise OpenTicketLimitReached(cap)
 
         ticket = Ticket(
             requester=requester,
@@ -349,9 +357,7 @@ def post_reply(*, ticket, author, body, attachments=(), internal=False):
                 locked.requester_last_read_at = now
                 changed += ["last_customer_message_at", "requester_last_read_at"]
                 new_status = (
-                    Status.IN_PROGRESS
-                    if old_status in (Status.AWAITING_CUSTOMER, Status.RESOLVED)
-                    else old_status
+                    Status.IN_PROGRESS if old_status in (Status.AWAITING_CUSTOMER, Status.RESOLVED) else old_status
                 )
             if new_status != old_status:
                 changed += _apply_status(locked, new_status, now)
@@ -592,7 +598,8 @@ def auto_close_resolved(now=None):
     now = now or timezone.now()
     cutoff = now - timedelta(days=app_settings.AUTO_CLOSE_AFTER)
     closed = 0
-    for pk in list(Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff).values_list("pk", flat=True)[:1000]):
+    due = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff).values_list("pk", flat=True)
+    for pk in list(due[:1000]):
         with transaction.atomic():
             locked = Ticket.objects.select_for_update().filter(pk=pk, status=Status.RESOLVED).first()
             if locked is None:
@@ -628,22 +635,32 @@ def run_idempotent(*, user, key, fingerprint, operation):
     A repeated key with the same request replays the stored ``(status, body)``
     and runs nothing; with a different request it raises
     :class:`IdempotencyKeyReused`. Returns ``(status, body, replayed)``.
-    Concurrent requests with one key are serialised by the unique constraint.
+    Concurrent requests with one key wait for the first and replay its answer;
+    if the first failed (nothing was stored), the next one runs in its place.
     """
     with transaction.atomic():
-        IdempotencyKey.objects.filter(
-            user=user, key=key, created_at__lt=timezone.now() - app_settings.IDEMPOTENCY_KEY_TTL
-        ).delete()
+        # One user's keyed requests queue on their user row. Racing on the
+        # unique (user, key) insert instead would leave waiters holding
+        # InnoDB's shared lock from the duplicate check; when the first
+        # request rolls back they deadlock with each other, once per waiter.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        # A plain read after the lock: PostgreSQL's READ COMMITTED and
+        # MariaDB's REPEATABLE READ (whose snapshot starts at this first
+        # plain read) both see what the previous holder committed.
+        stored = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if stored is not None and stored.created_at < timezone.now() - app_settings.IDEMPOTENCY_KEY_TTL:
+            stored.delete()
+            stored = None
+        if stored is not None:
+            if stored.request_hash != fingerprint or stored.response_status is None:
+                raise IdempotencyKeyReused()
+            return stored.response_status, stored.response_body, True
         try:
             with transaction.atomic():
                 record = IdempotencyKey.objects.create(user=user, key=key, request_hash=fingerprint)
-        except IntegrityError:
-            stored = IdempotencyKey.objects.select_for_update().get(user=user, key=key)
-            if stored.request_hash != fingerprint or stored.response_status is None:
-                raise IdempotencyKeyReused() from None
-            return stored.response_status, stored.response_body, True
+        except IntegrityError:  # only if written outside this function
+            raise IdempotencyKeyReused() from None
         status, body = operation()
         record.response_status, record.response_body = status, body
         record.save(update_fields=["response_status", "response_body"])
         return status, body, False
-
