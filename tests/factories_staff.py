@@ -22,8 +22,10 @@ class Desk:
     customer2: object
     ticket_type: object
 
-    def ticket(self, department=None, requester=None, **kwargs):
-        return make_ticket(requester or self.customer, department or self.sales, self.ticket_type, **kwargs)
+    def ticket(self, department=None, requester=None, ticket_type=None, **kwargs):
+        return make_ticket(
+            requester or self.customer, department or self.sales, ticket_type or self.ticket_type, **kwargs
+        )
 
 
 def make_desk():
