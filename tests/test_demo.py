@@ -1,0 +1,116 @@
+"""``manage.py helpdesk_demo``: a usable demo in one command, and running it again changes nothing."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.management import call_command
+
+from helpdesk_tickets import permissions
+from helpdesk_tickets.management.commands.helpdesk_demo import DEFAULT_PASSWORD
+from helpdesk_tickets.models import (
+    Department,
+    Message,
+    Product,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketType,
+)
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNTS = ["customer", "customer2", "agent", "supervisor", "admin"]
+
+
+def run(*args):
+    out = StringIO()
+    call_command("helpdesk_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts():
+    User = get_user_model()
+    return {
+        model.__name__: model.objects.count()
+        for model in (User, Department, TicketType, Product, Ticket, Message, TicketEvent)
+    } | {"agent memberships": Department.agents.through.objects.count()}
+
+
+def user(username):
+    return get_user_model().objects.get(username=username)
+
+
+def test_running_twice_changes_nothing():
+    run()
+    first = counts()
+    assert first["Department"] >= 3 and first["TicketType"] >= 4 and first["Product"] >= 4
+    assert first["Ticket"] >= 3
+    run()
+    assert counts() == first
+
+
+def test_every_account_logs_in_with_the_default_password(client):
+    output = run()
+    assert DEFAULT_PASSWORD == "demo-pass-1234" and DEFAULT_PASSWORD in output
+    for username in ACCOUNTS:
+        assert client.login(username=username, password=DEFAULT_PASSWORD), username
+        account = user(username)
+        assert account.email and account.get_full_name()
+
+
+def test_password_option_sets_every_password(client):
+    run()
+    run("--password", "another-secret-42")
+    for username in ACCOUNTS:
+        assert client.login(username=username, password="another-secret-42"), username
+        assert not client.login(username=username, password=DEFAULT_PASSWORD)
+
+
+def test_roles():
+    run()
+    agent, supervisor, admin = user("agent"), user("supervisor"), user("admin")
+    agent_departments = set(agent.helpdesk_departments.all())
+    assert agent_departments and agent_departments != set(Department.objects.all())
+    assert permissions.is_agent(agent) and not permissions.is_supervisor(agent)
+    assert supervisor.has_perm("helpdesk_tickets.view_all_tickets") and permissions.is_supervisor(supervisor)
+    assert Ticket.objects.visible_to(supervisor).count() == Ticket.objects.count()
+    assert Ticket.objects.in_queue_of(agent).count() < Ticket.objects.count()
+    assert admin.is_superuser and admin.is_staff
+    for username in ("customer", "customer2"):
+        assert not permissions.is_agent(user(username))
+
+
+def test_catalogue_is_bilingual_and_offered_per_department():
+    run()
+    for model in (Department, TicketType, Product):
+        for row in model.objects.all():
+            assert row.name and row.translations["fa"]["name"] != row.name
+            assert row.description and row.translations["fa"]["description"]
+    billing_only = TicketType.objects.get(slug="billing-issue")
+    assert list(TicketType.objects.offered_in(Department.objects.get(slug="billing"))).count(billing_only) == 1
+    assert billing_only not in TicketType.objects.offered_in(Department.objects.get(slug="sales"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_conversations_show_the_workflow():
+    # Run as from the shell (autocommit), where notifications leave on each commit.
+    run()
+    statuses = set(Ticket.objects.values_list("status", flat=True))
+    assert {Status.NEW, Status.AWAITING_CUSTOMER, Status.RESOLVED} <= statuses
+    assert Ticket.objects.filter(first_response_at__isnull=False).count() >= 2
+    assert Ticket.objects.filter(requester=user("customer")).exists()
+    assert Ticket.objects.filter(requester=user("customer2")).exists()
+    assert Ticket.objects.filter(language="fa").exists()
+    # Written by the services: every ticket has its "created" event.
+    assert TicketEvent.objects.filter(kind=TicketEvent.Kind.CREATED).count() == Ticket.objects.count()
+    assert mail.outbox == []  # the demo accounts are sent no e-mail
+
+
+def test_summary_lists_urls_and_accounts():
+    output = run()
+    for path in ("/support/", "/support/staff/", "/admin/", "/api/docs/", "/accounts/login/"):
+        assert path in output
+    for username in ACCOUNTS:
+        assert username in output
