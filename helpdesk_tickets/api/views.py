@@ -497,7 +497,12 @@ class AttachmentDownloadView(HelpdeskAPIMixin, APIView):
     @api_schema(
         parameters=[
             REFERENCE_PARAMETER,
-            OpenApiParameter("id", int, OpenApiParameter.PATH, description=gettext_lazy("Attachment id.")),
+            OpenApiParameter(
+                "id",
+                {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
+                OpenApiParameter.PATH,
+                description=gettext_lazy("Attachment id."),
+            ),
         ],
         responses={
             (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description=gettext_lazy("The file.")),
