@@ -65,8 +65,9 @@ DEFAULTS = {
     "MAX_OPEN_TICKETS_PER_CUSTOMER": None,
     # Page size of web lists.
     "PAGE_SIZE": 25,
-    # REST API throttles, per user and scope, as DRF rates ("N/second|minute|hour|day"):
-    # "ticket_create" limits POST tickets/, "reply" limits POST tickets/{reference}/messages/.
+    # Per-user rate limits, as DRF rates ("N/second|minute|hour|day"), for the API and the
+    # customer portal alike, counted in one budget per user (see ratelimit.py):
+    # "ticket_create" limits new tickets, "reply" limits replies.
     # A scope left out keeps its default; a scope set to None is not throttled.
     "API_THROTTLE_RATES": {"ticket_create": "30/hour", "reply": "120/hour"},
 }

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 from django.views.generic.edit import FormView
 
-from .. import permissions, services, stats
+from .. import permissions, ratelimit, services, stats
 from ..conf import settings as app_settings
 from ..forms import ReplyForm, StatusFilterForm, TicketForm, apply_service_errors, attachment_limits
 from ..models import Attachment, Department, Message, Ticket, TicketType
@@ -181,6 +181,14 @@ class TicketCreateView(DepartmentStepMixin, HelpdeskPageMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
+            ratelimit.check_rate(self.request, "ticket_create")
+        except ratelimit.RateLimited as exc:
+            # The bound form is shown again, so the typed text is not lost.
+            form.add_error(None, str(exc))
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        try:
             ticket = services.create_ticket(
                 requester=self.request.user,
                 department=self.department,
@@ -295,8 +303,10 @@ class TicketDetailView(CustomerTicketMixin, HelpdeskPageMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         self.ticket = self.get_ticket()
         self.form = ReplyForm(request.POST, request.FILES)
+        status = 400
         if self.form.is_valid():
             try:
+                ratelimit.check_rate(request, "reply")
                 message = services.post_reply(
                     ticket=self.ticket,
                     author=request.user,
@@ -310,10 +320,13 @@ class TicketDetailView(CustomerTicketMixin, HelpdeskPageMixin, TemplateView):
                 raise Http404 from None
             except ValidationError as exc:
                 apply_service_errors(self.form, exc)
+            except ratelimit.RateLimited as exc:
+                self.form.add_error(None, str(exc))
+                status = 429
             else:
                 messages.success(request, _("Your reply was added to the ticket."))
                 return HttpResponseRedirect(f"{self.ticket.get_absolute_url()}#message-{message.pk}")
-        return self.render_to_response(self.get_context_data(**kwargs), status=400)
+        return self.render_to_response(self.get_context_data(**kwargs), status=status)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
