@@ -32,7 +32,16 @@ CUSTOMER_REPLIED = "customer_replied"
 def notify(kind, ticket, message=None):
     """Schedule notification ``kind`` for after the current transaction commits."""
     ticket_id, message_id = ticket.pk, message.pk if message else None
-    transaction.on_commit(lambda: dispatch(kind, ticket_id, message_id))
+    transaction.on_commit(lambda: _dispatch_after_commit(kind, ticket_id, message_id))
+
+
+def _dispatch_after_commit(kind, ticket_id, message_id):
+    # The change is committed by now: a failing dispatcher (say, a task broker
+    # that is down) must not turn the user's successful request into an error.
+    try:
+        dispatch(kind, ticket_id, message_id)
+    except Exception:
+        logger.exception("helpdesk_tickets: the notification dispatcher failed on %s for ticket %s", kind, ticket_id)
 
 
 def dispatch(kind, ticket_id, message_id=None):
@@ -78,7 +87,12 @@ def deliver(kind, ticket_id, message_id=None):
     sent = 0
     for user in recipients(kind, ticket, message):
         with translation.override(recipient_language(user, ticket)):
-            context = {"ticket": ticket, "message": message, "recipient": user, "site_url": app_settings.SITE_URL.rstrip("/")}
+            context = {
+                "ticket": ticket,
+                "message": message,
+                "recipient": user,
+                "site_url": app_settings.SITE_URL.rstrip("/"),
+            }
             base = f"helpdesk_tickets/email/{kind}"
             subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
             text = render_to_string(f"{base}_message.txt", context)
@@ -89,4 +103,3 @@ def deliver(kind, ticket_id, message_id=None):
         mail.attach_alternative(html, "text/html")
         sent += mail.send()
     return sent
-
