@@ -1,0 +1,95 @@
+"""List endpoints run a fixed number of SQL queries, whatever the number of rows.
+
+Requests authenticate with a token like a real client, so the counts
+include authentication: 1 query for the token and its user, 2 for the
+user's permissions (supervisor check), 1 for their departments.
+"""
+
+import pytest
+from django.core.cache import cache
+
+from helpdesk_tickets import services
+
+from . import factories_api
+from .factories import DepartmentFactory, UserFactory, make_agent, make_ticket
+from .factories_api import png, token_client
+
+pytestmark = pytest.mark.django_db
+
+fresh_cache = factories_api._fresh_cache
+
+
+@pytest.fixture
+def get_with(django_assert_num_queries):
+    """GET ``url`` asserting exactly ``expected`` queries; returns the JSON body."""
+
+    def get(client, url, expected):
+        cache.clear()  # the measured average first response is cached; count it every time
+        with django_assert_num_queries(expected):
+            response = client.get(url)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return get
+
+
+@pytest.fixture
+def setup(db):
+    department = DepartmentFactory(slug="billing")
+    agent = make_agent(department, username="agent")
+    customer = UserFactory(username="customer")
+    return department, agent, customer
+
+
+def _tickets(department, customer, agent, n):
+    for i in range(n):
+        ticket = make_ticket(customer, department, subject=f"Question {i}", attachments=[png()])
+        services.assign(ticket, agent, by=agent)
+        services.post_reply(ticket=ticket, author=agent, body="Answer")
+
+
+@pytest.mark.parametrize(("role", "expected"), [("customer", 5), ("agent", 5)])
+def test_ticket_list(setup, get_with, role, expected):
+    department, agent, customer = setup
+    client = token_client(agent if role == "agent" else customer)
+    _tickets(department, customer, agent, 3)
+    body = get_with(client, "/api/tickets/?page_size=100", expected)
+    assert len(body["results"]) == 3
+    _tickets(department, customer, agent, 27)
+    body = get_with(client, "/api/tickets/?page_size=100", expected)
+    assert len(body["results"]) == 30
+
+
+@pytest.mark.parametrize(("role", "expected"), [("customer", 6), ("agent", 7)])
+def test_department_list(setup, get_with, role, expected):
+    department, agent, customer = setup
+    client = token_client(agent if role == "agent" else customer)
+    for _ in range(2):
+        DepartmentFactory().agents.add(agent)
+    body = get_with(client, "/api/departments/", expected)
+    assert len(body) == 3
+    for _ in range(27):
+        DepartmentFactory().agents.add(agent, UserFactory())
+    body = get_with(client, "/api/departments/", expected)
+    assert len(body) == 30
+
+
+@pytest.mark.parametrize(("role", "expected"), [("customer", 7), ("agent", 7)])
+def test_thread(setup, get_with, role, expected):
+    department, agent, customer = setup
+    client = token_client(agent if role == "agent" else customer)
+    ticket = make_ticket(customer, department, attachments=[png()])
+    url = f"/api/tickets/{ticket.reference}/messages/?page_size=100"
+
+    def add(n):
+        for i in range(n):
+            author = agent if i % 2 else customer
+            services.post_reply(ticket=ticket, author=author, body=f"Message {i}", attachments=[png(), png()])
+        services.mark_read(ticket, customer)
+
+    add(2)
+    body = get_with(client, url, expected)
+    assert len(body["results"]) == 3
+    add(27)
+    body = get_with(client, url, expected)
+    assert len(body["results"]) == 30
