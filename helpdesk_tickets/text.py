@@ -25,15 +25,33 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad\u0
 _SPACE = re.compile(r"\s+")
 
 
+def _fold(value):
+    value = unicodedata.normalize("NFKC", value)
+    value = value.translate(_CHAR_MAP)
+    value = _INVISIBLE.sub("", value)
+    # Case folding can decompose (Greek with dialytika and tonos, for
+    # instance); compose again so the result is stable.
+    value = unicodedata.normalize("NFKC", value.casefold())
+    return _SPACE.sub(" ", value).strip()
+
+
 def normalize_text(value):
     """Return ``value`` folded for comparison: NFKC, Persian letters and
     digits unified, invisible characters dropped, case-folded, whitespace
-    collapsed."""
-    value = unicodedata.normalize("NFKC", value or "")
-    value = value.translate(_CHAR_MAP)
-    value = _INVISIBLE.sub("", value)
-    value = value.casefold()
-    return _SPACE.sub(" ", value).strip()
+    collapsed.
+
+    Idempotent: folding the result again changes nothing, so stored keys
+    and search text compare equal to freshly normalised input.
+    """
+    value = _fold(value or "")
+    # Dropping an invisible character can bring a letter and its combining
+    # mark together, which compose on the next pass; a few passes settle it.
+    for _pass in range(3):
+        again = _fold(value)
+        if again == value:
+            break
+        value = again
+    return value
 
 
 def duplicate_key(requester_id, department_id, subject, description):
