@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.utils import formats, timezone
-from django.utils.translation import get_language
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from ..conf import settings as app_settings
 from ..staff_forms import user_label
+from .helpdesk_tickets import localize_digits, use_jalali
 
 register = template.Library()
 
@@ -34,27 +34,21 @@ def hdt_staff_duration(value):
         text = _("%(m)d min") % {"m": minutes}
     else:
         text = _("under 1 min")
-    return text
-
-
-def _jalali_wanted():
-    setting = app_settings.JALALI_DATES
-    if setting == "auto":
-        return (get_language() or "").split("-")[0] == "fa"
-    return bool(setting)
+    return localize_digits(text)
 
 
 @register.filter
 def hdt_staff_datetime(value):
-    """A date and time in the current time zone: Jalali (``1405/09/04 14:05``) when Persian is active."""
+    """A compact date and time for scanning lists, in the current time zone:
+    ``2026-11-25 14:05``, or Jalali with Persian digits (``۱۴۰۵/۰۹/۰۴ ۱۴:۰۵``) when Persian is active."""
     if not isinstance(value, datetime):
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
-    if _jalali_wanted():
+    if use_jalali():
         import jdatetime
 
-        return jdatetime.datetime.fromgregorian(datetime=local).strftime("%Y/%m/%d %H:%M")
-    return formats.date_format(local, "Y-m-d H:i")
+        return localize_digits(jdatetime.datetime.fromgregorian(datetime=local).strftime("%Y/%m/%d %H:%M"))
+    return localize_digits(formats.date_format(local, "Y-m-d H:i"))
 
 
 @dataclass
@@ -64,7 +58,8 @@ class SlaState:
     state: str  # "breached", "due", "soon", "paused", "done" or "none"
     due: datetime | None
     remaining: timedelta | None
-    label: str
+    label: str  # a sentence, for the ticket page
+    short: str  # for the queue's "Time to SLA due" column
 
 
 def is_breached(ticket, now):
@@ -92,16 +87,18 @@ def hdt_staff_sla(context, ticket):
     due = ticket.next_due()
     if is_breached(ticket, now):
         late_by = now - due if due and due < now else None
-        label = _("Breached") if late_by is None else _("Breached %(late)s ago") % {"late": hdt_staff_duration(late_by)}
-        return SlaState("breached", due, None, label)
+        if late_by is None:
+            return SlaState("breached", due, None, _("Breached"), _("Breached"))
+        late = hdt_staff_duration(late_by)
+        return SlaState("breached", due, None, _("Breached %(late)s ago") % {"late": late}, _("Breached"))
     if ticket.is_open and ticket.sla_paused:
-        return SlaState("paused", None, None, _("Paused"))
+        return SlaState("paused", None, None, _("Paused while awaiting the customer"), _("Paused"))
     if due is None:
-        return SlaState("done" if not ticket.is_open else "none", None, None, "—")
+        return SlaState("done" if not ticket.is_open else "none", None, None, "—", "—")
     remaining = due - now
     state = "soon" if remaining <= timedelta(hours=1) else "due"
-    label = _("Due in %(time)s") % {"time": hdt_staff_duration(remaining)}
-    return SlaState(state, due, remaining, label)
+    time_left = hdt_staff_duration(remaining)
+    return SlaState(state, due, remaining, _("Due in %(time)s") % {"time": time_left}, time_left)
 
 
 _PLACEHOLDER = re.compile(r"\{(customer_name|reference|subject|agent_name)\}")
@@ -131,7 +128,18 @@ def hdt_staff_canned(context, canned, ticket):
 
 @register.filter
 def hdt_staff_user(user):
-    """Full name (username), or the username alone."""
+    """Full name and username, each isolated so a Persian name and a Latin username never jumble."""
+    if user is None:
+        return ""
+    full = user.get_full_name()
+    if not full:
+        return format_html('<bdi dir="ltr">{}</bdi>', user.get_username())
+    return format_html('<bdi>{}</bdi> <bdi class="hdt-staff-username" dir="ltr">({})</bdi>', full, user.get_username())
+
+
+@register.filter
+def hdt_staff_user_text(user):
+    """Plain-text ``Full name (username)``, for attributes and selects."""
     return user_label(user)
 
 

@@ -241,8 +241,6 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
             .exclude(pk=ticket.pk)
             .order_by("-last_activity_at")
             .only("reference", "subject", "status", "last_activity_at")[:5],
-            requester_label=user_label(ticket.requester),
-            assignee_label=user_label(ticket.assignee),
             hdt_now=timezone.now(),
             can_take=ticket.assignee_id != self.request.user.pk
             and permissions.can_be_assigned(self.request.user, ticket.department),
