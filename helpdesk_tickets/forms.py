@@ -7,13 +7,13 @@ back onto these fields by the views (see :func:`apply_service_errors`).
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from .conf import settings as app_settings
 from .models import Product, Status
 from .services import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
+from .templatetags.helpdesk_tickets import format_size, localize_digits
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -45,7 +45,7 @@ def attachment_limits():
     return {
         "max_files": app_settings.MAX_ATTACHMENTS_PER_MESSAGE,
         "max_size": app_settings.MAX_ATTACHMENT_SIZE,
-        "max_size_text": filesizeformat(app_settings.MAX_ATTACHMENT_SIZE),
+        "max_size_text": format_size(app_settings.MAX_ATTACHMENT_SIZE),
         "extensions": extensions,
         "accept": ",".join(f".{e}" for e in extensions),
     }
@@ -56,10 +56,11 @@ def attachment_help_text():
     count = ngettext("Up to %(count)d file", "Up to %(count)d files", limits["max_files"]) % {
         "count": limits["max_files"]
     }
+    # The extension list is Latin text: isolated, it keeps its order in a Persian sentence.
     return _("%(count)s, %(size)s each at most. Accepted: %(types)s.") % {
-        "count": count,
+        "count": localize_digits(count),
         "size": limits["max_size_text"],
-        "types": ", ".join(limits["extensions"]),
+        "types": "\u2068" + ", ".join(limits["extensions"]) + "\u2069",
     }
 
 

@@ -1,7 +1,6 @@
 """The customer journey in Chromium, in Persian and in English, against a live server."""
 
 import re
-from datetime import timedelta
 
 import pytest
 
@@ -183,7 +182,7 @@ def test_identical_resubmission_lands_on_the_existing_ticket(page, live_server, 
     text = TEXT[language]
     log_in(page, live_server, journey["customer"])
     form_url = f"{live_server.url}/support/new/technical/bug/"
-    for attempt in range(2):
+    for _attempt in range(2):
         page.goto(form_url)
         page.fill("#id_subject", text["subject"])
         page.fill("#id_description", text["description"])
@@ -237,6 +236,3 @@ def test_similar_box_stays_hidden_for_unrelated_subjects(page, live_server, lang
     page.fill("#id_subject", "zzz qqq www")
     page.wait_for_timeout(800)
     assert page.locator("[data-hdt-similar]").is_hidden()
-
-
-_ = timedelta  # keep imports honest for readers tweaking the journey

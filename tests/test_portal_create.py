@@ -109,7 +109,7 @@ def test_form_offers_the_departments_products_and_shows_the_limits(client, custo
     assert list(form.fields["product"].queryset) == products
     assert foreign[0].name not in html
     assert 'name="attachments"' in html and "multiple" in html
-    assert "Up to 3 files" in html and "2.0\xa0MB" in html and "pdf, png" in html
+    assert "Up to 3 files" in html and "2 MB" in html and "pdf, png" in html
     assert 'enctype="multipart/form-data"' in html
 
 

@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 
 import jdatetime
 from django import template
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext, pgettext
@@ -175,12 +174,35 @@ def helpdesk_timesince(value, now=None):
     return localize_digits(text)
 
 
+def format_size(value):
+    """A file size ("2.5 MB", "۲٫۵ مگابایت") in the words and digits of the active language.
+
+    Isolated (U+2068 … U+2069) so that number and unit keep their order inside
+    text of the other direction.
+    """
+    size = float(value or 0)
+    units = (
+        pgettext("file size", "%(size)s bytes"),
+        pgettext("file size", "%(size)s KB"),
+        pgettext("file size", "%(size)s MB"),
+        pgettext("file size", "%(size)s GB"),
+    )
+    step = 0
+    while size >= 1024 and step < len(units) - 1:
+        size /= 1024
+        step += 1
+    number = f"{size:.0f}" if step == 0 or size >= 100 or size == int(size) else f"{size:.1f}"
+    if use_persian_digits():
+        number = number.replace(".", "\u066b")  # the Persian decimal separator
+    return "\u2068" + localize_digits(units[step] % {"size": number}) + "\u2069"
+
+
 @register.filter
 def helpdesk_filesize(value):
     """A file size ("2.5 MB") with the digits of the active language."""
     if value is None or value == "":
         return ""
-    return localize_digits(filesizeformat(value))
+    return format_size(value)
 
 
 @register.filter
