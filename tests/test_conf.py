@@ -1,6 +1,8 @@
 """The settings object: documented defaults, per-key overrides, unknown names refused."""
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
@@ -44,3 +46,9 @@ def test_unknown_name_raises_attribute_error():
 def test_unknown_keys_are_listed_for_the_checks():
     with override_settings(HELPDESK_TICKETS={"PAGE_SIZE": 10, "PAGESIZE": 10}):
         assert app_settings.unknown_keys() == ["PAGESIZE"]
+
+
+def test_every_setting_is_documented():
+    reference = (Path(__file__).resolve().parent.parent / "docs" / "settings.rst").read_text()
+    headings = set(re.findall(r"^([A-Z][A-Z0-9_]+)\n~+$", reference, re.MULTILINE))
+    assert headings == set(DEFAULTS)
