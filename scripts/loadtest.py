@@ -267,7 +267,7 @@ def exercise(kind, args, env, client, tokens, deadline):
                 owners.append(subject)
     results = submit_all(jobs)
     winners = {}
-    for subject, (status, body) in zip(owners, results):
+    for subject, (status, body) in zip(owners, results, strict=True):
         if status == 201:
             winners.setdefault(subject, []).append(body["reference"])
         elif status == 409 and body.get("duplicate_of"):
@@ -291,7 +291,7 @@ def exercise(kind, args, env, client, tokens, deadline):
             )
             owners.append(subject)
     answers = {}
-    for subject, (status, body) in zip(owners, submit_all(jobs)):
+    for subject, (status, body) in zip(owners, submit_all(jobs), strict=True):
         if status == 201:
             answers.setdefault(subject, set()).add(body["reference"])
         elif status < 500:
@@ -310,7 +310,7 @@ def exercise(kind, args, env, client, tokens, deadline):
             jobs.append(lambda t=token, b=body: client.request("POST", "/api/tickets/", t, b))
             owners.append((subject, token))
     created = []
-    for (subject, token), (status, body) in zip(owners, submit_all(jobs)):
+    for (subject, token), (status, body) in zip(owners, submit_all(jobs), strict=True):
         if status == 201:
             created.append((body["reference"], token))
         elif status < 500:
@@ -325,7 +325,7 @@ def exercise(kind, args, env, client, tokens, deadline):
             jobs.append(lambda t=token, p=path, b=body: client.request("POST", p, t, b))
             replied.append(reference)
     replies_ok = {}
-    for reference, (status, body) in zip(replied, submit_all(jobs)):
+    for reference, (status, body) in zip(replied, submit_all(jobs), strict=True):
         if status == 201:
             replies_ok[reference] = replies_ok.get(reference, 0) + 1
         elif status < 500:
