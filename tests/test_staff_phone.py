@@ -98,3 +98,9 @@ def test_agents_open_tickets_in_their_own_departments_only(desk):
     assert ">Sales<" in page and ">Billing<" not in page
     page = client_for(desk.supervisor).get(NEW).content.decode()
     assert ">Sales<" in page and ">Billing<" in page
+
+
+def test_open_tickets_of_the_found_customer_are_shown(desk):
+    existing = desk.ticket(subject="Renewal question")
+    page = client_for(desk.agent).get(NEW, {"find": "cyrus@example.com"}).content.decode()
+    assert "Open tickets of this customer" in page and existing.reference in page

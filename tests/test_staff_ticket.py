@@ -195,6 +195,18 @@ def test_constant_number_of_queries(desk, ticket, agent_client, django_assert_nu
         )
     assert other
     # session, user, supervisor check (2), agent's departments, ticket, messages, attachments, events,
-    # canned replies, other tickets, assignee choices and department choices (read twice by the select).
-    with django_assert_num_queries(14):
+    # canned replies, other tickets, the next ticket, assignee choices and department choices (read twice
+    # by the select).
+    with django_assert_num_queries(15):
         assert agent_client.get(url(ticket)).status_code == 200
+
+
+def test_next_ticket_link_follows_the_queue_order(desk, ticket, agent_client):
+    urgent = desk.ticket(subject="Urgent one", priority="urgent")
+    waiting = desk.ticket(subject="Waiting one")
+    services.post_reply(ticket=waiting, author=desk.agent, body="Need more info")
+    desk.ticket(desk.billing, subject="Not mine")
+    page = agent_client.get(url(ticket)).content.decode()
+    # Never the ticket on screen, one awaiting the customer, or another department's.
+    next_ref = page.split('class="hdt-staff-next"', 1)[1]
+    assert urgent.reference in next_ref[:300] and waiting.reference not in next_ref[:300]

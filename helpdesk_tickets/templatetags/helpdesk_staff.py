@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django import template
 from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
 from ..staff_forms import user_label
@@ -166,4 +167,6 @@ def hdt_staff_event_change(event):
             return labels(value).label
         return value
 
-    return f"{show(event.old_value)} → {show(event.new_value)}"
+    # The arrow points the way the line reads.
+    arrow = "←" if get_language_bidi() else "→"
+    return f"{show(event.old_value)} {arrow} {show(event.new_value)}"

@@ -241,6 +241,12 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
             .exclude(pk=ticket.pk)
             .order_by("-last_activity_at")
             .only("reference", "subject", "status", "last_activity_at")[:5],
+            next_ticket=with_sla_due(Ticket.objects.in_queue_of(self.request.user))
+            .filter(status__in=(Status.NEW, Status.IN_PROGRESS))
+            .exclude(pk=ticket.pk)
+            .order_by(F("sla_due").asc(nulls_last=True), "-priority_rank", "id")
+            .only("reference", "subject")
+            .first(),
             hdt_now=timezone.now(),
             can_take=ticket.assignee_id != self.request.user.pk
             and permissions.can_be_assigned(self.request.user, ticket.department),
@@ -300,7 +306,16 @@ class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
         if request.GET.get("department"):
             initial["department"] = request.GET["department"]
         form = PhoneTicketForm(initial=initial, departments=self.departments(), candidates=candidates)
-        return self.render_to_response(self.get_context_data(form=form, find=find, candidates=candidates))
+        context = self.get_context_data(form=form, find=find, candidates=candidates)
+        if len(candidates) == 1:
+            # Before typing the request in, the agent checks whether it is already open.
+            context["open_tickets"] = (
+                Ticket.objects.in_queue_of(request.user)
+                .filter(requester=candidates[0], status__in=OPEN_STATUSES)
+                .select_related("department")
+                .order_by("-last_activity_at")[:10]
+            )
+        return self.render_to_response(context)
 
     def post(self, request, *args, **kwargs):
         find = request.POST.get("find", "").strip()
