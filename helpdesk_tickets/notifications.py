@@ -54,7 +54,15 @@ def send_now(kind, ticket_id, message_id=None):
     try:
         deliver(kind, ticket_id, message_id)
     except Exception:
-        logger.exception("helpdesk_tickets: could not send %s for ticket %s", kind, ticket_id)
+        # The ids are logged (and attached to the record) so that the e-mail
+        # can be sent again later with deliver(kind, ticket_id, message_id).
+        logger.exception(
+            "helpdesk_tickets: could not send %s for ticket %s (message %s)",
+            kind,
+            ticket_id,
+            message_id,
+            extra={"helpdesk_notification": (kind, ticket_id, message_id)},
+        )
 
 
 def recipients(kind, ticket, message):
