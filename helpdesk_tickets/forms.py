@@ -8,7 +8,7 @@ back onto these fields by the views (see :func:`apply_service_errors`).
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from .conf import settings as app_settings
 from .models import Product, Status
@@ -69,6 +69,10 @@ def _attachments_field():
     field = MultipleFileField(label=_("Attachments"))
     field.widget.attrs.update({"accept": limits["accept"], "data-max-files": limits["max_files"]})
     field.widget.attrs["data-max-size"] = limits["max_size"]
+    # Units for the script that lists the chosen files, in the reader's language.
+    field.widget.attrs["data-size-units"] = "|".join(
+        str(pgettext("file size", unit)) for unit in ("%(size)s bytes", "%(size)s KB", "%(size)s MB", "%(size)s GB")
+    )
     return field
 
 

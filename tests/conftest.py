@@ -2,7 +2,8 @@
 
 Browser tests are marked ``@pytest.mark.browser`` and use pytest-django's
 ``live_server`` (a free port on 127.0.0.1). When one fails, the screenshots
-it took at each step are written to ``test-artifacts/<test name>/``.
+it took at each step are written to ``test-artifacts/<test name>/``; with
+``HELPDESK_SCREENSHOTS=always`` in the environment they are kept for every test.
 """
 
 import os
@@ -50,12 +51,12 @@ class Screenshots:
     def __call__(self, name):
         self.shots.append((f"{len(self.shots) + 1:02d}-{name}.png", self.page.screenshot(full_page=True)))
 
-    def save(self, folder):
+    def save(self, folder, last="at-failure"):
         folder.mkdir(parents=True, exist_ok=True)
         for name, data in self.shots:
             (folder / name).write_bytes(data)
         try:
-            (folder / f"{len(self.shots) + 1:02d}-at-failure.png").write_bytes(self.page.screenshot(full_page=True))
+            (folder / f"{len(self.shots) + 1:02d}-{last}.png").write_bytes(self.page.screenshot(full_page=True))
         except Exception:  # the page may be gone; the earlier steps are still saved
             pass
 
@@ -75,6 +76,8 @@ def page(request, chromium, browser_context_args):
     tab.snap = Screenshots(tab)
     yield tab
     report = getattr(request.node, "report_call", None)
-    if report is None or report.failed:
-        tab.snap.save(ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid.split("::", 1)[-1]))
+    failed = report is None or report.failed
+    if failed or os.environ.get("HELPDESK_SCREENSHOTS") == "always":
+        folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid.split("::", 1)[-1])
+        tab.snap.save(folder, last="at-failure" if failed else "last")
     context.close()

@@ -101,22 +101,22 @@
     list.className = "hdt-file-list";
     list.setAttribute("aria-live", "polite");
     input.insertAdjacentElement("afterend", list);
+    var units = (input.getAttribute("data-size-units") || "%(size)s B|%(size)s KB|%(size)s MB|%(size)s GB").split("|");
+    var lang = document.documentElement.lang || undefined;
     function size(bytes) {
-      var units = ["B", "KB", "MB", "GB"];
-      var i = 0;
-      while (bytes >= 1024 && i < units.length - 1) {
+      var step = 0;
+      while (bytes >= 1024 && step < units.length - 1) {
         bytes /= 1024;
-        i += 1;
+        step += 1;
       }
-      var text = (i ? bytes.toFixed(1) : String(bytes)) + " " + units[i];
+      var digits = step === 0 || bytes >= 100 ? 0 : 1;
+      var number;
       try {
-        text = new Intl.NumberFormat(document.documentElement.lang || undefined, {
-          maximumFractionDigits: i ? 1 : 0,
-        }).format(bytes) + " " + units[i];
+        number = new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(bytes);
       } catch (e) {
-        /* keep the plain text */
+        number = bytes.toFixed(digits);
       }
-      return text;
+      return units[step].replace("%(size)s", number);
     }
     input.addEventListener("change", function () {
       while (list.firstChild) list.removeChild(list.firstChild);
@@ -124,11 +124,12 @@
         var li = document.createElement("li");
         var name = document.createElement("bdi");
         name.textContent = file.name;
-        var meta = document.createElement("span");
-        meta.dir = "ltr";
-        meta.textContent = " (" + size(file.size) + ")";
+        var meta = document.createElement("bdi");
+        meta.className = "hdt-muted";
+        meta.textContent = size(file.size);
         if (maxSize && file.size > maxSize) li.className = "hdt-file-too-big";
         li.appendChild(name);
+        li.appendChild(document.createTextNode(" — "));
         li.appendChild(meta);
         list.appendChild(li);
       });
