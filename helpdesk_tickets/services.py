@@ -507,7 +507,8 @@ def assign(ticket, assignee, *, by):
     if assignee is not None and not (assignee.is_active and permissions.can_be_assigned(assignee, ticket.department)):
         raise ValidationError({"assignee": _("This person is not an agent of the ticket's department.")})
     with transaction.atomic():
-        locked = Ticket.objects.select_for_update().select_related("assignee").get(pk=ticket.pk)
+        # No join on the nullable assignee: PostgreSQL refuses FOR UPDATE on an outer join.
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         old = locked.assignee
         if (old.pk if old else None) != (assignee.pk if assignee else None):
             locked.assignee = assignee
@@ -530,7 +531,8 @@ def change_department(ticket, department, *, by):
     if not department.active:
         raise ValidationError({"department": _("This department does not take new tickets.")})
     with transaction.atomic():
-        locked = Ticket.objects.select_for_update().select_related("department", "assignee").get(pk=ticket.pk)
+        # The nullable assignee is not joined: PostgreSQL refuses FOR UPDATE on an outer join.
+        locked = Ticket.objects.select_for_update().select_related("department").get(pk=ticket.pk)
         old = locked.department
         if old.pk == department.pk:
             _copy_state(locked, ticket)
