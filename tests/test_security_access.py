@@ -74,7 +74,8 @@ def test_an_attachment_id_of_another_ticket_cannot_be_reached_through_ones_own(c
     _ticket, public, _hidden = thread
     own = desk.open(requester=desk.other, subject="Mine")
     web_client(client, desk.other)
-    assert client.get(reverse("helpdesk_tickets:attachment_download", args=[own.reference, public.pk])).status_code == 404
+    url = reverse("helpdesk_tickets:attachment_download", args=[own.reference, public.pk])
+    assert client.get(url).status_code == 404
     assert token_client(desk.other).get(f"/api/tickets/{own.reference}/attachments/{public.pk}/").status_code == 404
 
 
@@ -161,7 +162,8 @@ def test_web_create_ignores_extra_fields(client, desk):
 def test_a_customer_cannot_change_staff_fields_through_the_api(desk, thread):
     ticket, _public, _hidden = thread
     api = token_client(desk.customer)
-    response = api.patch(f"/api/tickets/{ticket.reference}/", {"priority": "urgent", "assignee": "agent"}, format="json")
+    changes = {"priority": "urgent", "assignee": "agent"}
+    response = api.patch(f"/api/tickets/{ticket.reference}/", changes, format="json")
     assert response.status_code in (403, 404, 405)
     ticket.refresh_from_db()
     assert ticket.priority == Priority.NORMAL and ticket.assignee is None
