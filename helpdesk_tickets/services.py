@@ -616,6 +616,35 @@ def auto_close_resolved(now=None):
     return closed
 
 
+def recompute_open_due_times(departments=None):
+    """Recompute the SLA due times of open tickets from today's calendar and targets; returns how many moved.
+
+    Due times are stored on the ticket, so after holidays, business hours or a
+    department's targets change, run this (``helpdesk_tickets_housekeeping
+    --recompute-due-times``). Each row is written only if its deadlines moved,
+    and only if nothing that feeds them (department, first response, paused
+    time) changed meanwhile: a concurrent service call always wins.
+    """
+    cal = sla.calendar()
+    tickets = Ticket.objects.filter(status__in=OPEN_STATUSES).select_related("department").order_by("pk")
+    if departments is not None:
+        tickets = tickets.filter(department__in=departments)
+    moved = 0
+    for ticket in tickets.iterator(chunk_size=500):
+        before = (ticket.first_response_due, ticket.resolution_due)
+        sla.recompute_due_times(ticket, cal)
+        if (ticket.first_response_due, ticket.resolution_due) == before:
+            continue
+        moved += Ticket.objects.filter(
+            pk=ticket.pk,
+            status__in=OPEN_STATUSES,
+            department_id=ticket.department_id,
+            first_response_at=ticket.first_response_at,
+            sla_paused_total=ticket.sla_paused_total,
+        ).update(first_response_due=ticket.first_response_due, resolution_due=ticket.resolution_due)
+    return moved
+
+
 def _user_label(user):
     if user is None:
         return ""

@@ -86,3 +86,34 @@ def test_quiet_with_verbosity_zero():
     out = StringIO()
     call_command("helpdesk_tickets_housekeeping", verbosity=0, stdout=out)
     assert out.getvalue() == ""
+
+
+def test_recompute_due_times_after_a_holiday_is_added():
+    from datetime import date
+
+    from helpdesk_tickets.models import Holiday
+
+    desk = make_desk()
+    settings = {"WEEKEND_DAYS": [4], "BUSINESS_HOURS": ("08:00", "20:00"), "BUSINESS_TIME_ZONE": "UTC"}
+    with override_settings(HELPDESK_TICKETS=settings):
+        # Thursday 2026-11-26 19:50 UTC: due Saturday 08:20 (Friday is the weekend).
+        with at(datetime(2026, 11, 26, 19, 50, tzinfo=UTC)):
+            waiting, answered = desk.ticket(), desk.ticket()
+            services.post_reply(ticket=answered, author=desk.agent, body="hi")
+        closed = desk.ticket()
+        services.close(closed, by=desk.agent)
+        assert waiting.first_response_due == datetime(2026, 11, 28, 8, 20, tzinfo=UTC)
+        Holiday.objects.create(date=date(2026, 11, 28))
+        out = StringIO()
+        with at(datetime(2026, 11, 26, 19, 55, tzinfo=UTC)):
+            call_command("helpdesk_tickets_housekeeping", "--recompute-due-times", stdout=out)
+    assert "Moved the SLA deadlines of 2 open ticket(s)." in out.getvalue()
+    waiting.refresh_from_db()
+    assert waiting.first_response_due == datetime(2026, 11, 29, 8, 20, tzinfo=UTC)
+    # Answered: the first-response deadline is history and stays; closed tickets are left alone.
+    answered_due = Ticket.objects.get(pk=answered.pk).first_response_due
+    assert answered_due == datetime(2026, 11, 28, 8, 20, tzinfo=UTC)
+    assert Ticket.objects.get(pk=closed.pk).resolution_due == closed.resolution_due
+    # Nothing left to move on a second run.
+    with override_settings(HELPDESK_TICKETS=settings):
+        assert services.recompute_open_due_times() == 0

@@ -8,6 +8,10 @@ cron, e.g. every minute::
 
 Idempotent and safe to overlap: every change is a conditional update in its
 own transaction, so a second run (or two at once) finds nothing left to do.
+
+``--recompute-due-times`` also moves the SLA deadlines of open tickets to
+match the current calendar and department targets: run it once after
+editing holidays, business hours or targets.
 """
 
 from django.core.management.base import BaseCommand
@@ -33,7 +37,19 @@ def _drain(job):
 class Command(BaseCommand):
     help = "Close long-resolved tickets and flag SLA breaches. Idempotent; run it from cron every minute."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--recompute-due-times",
+            action="store_true",
+            help="First recompute the SLA deadlines of open tickets (after editing holidays or targets).",
+        )
+
     def handle(self, *args, **options):
+        if options["recompute_due_times"]:
+            # Before flagging, so that breaches are judged against the new deadlines.
+            moved = services.recompute_open_due_times()
+            if options["verbosity"] >= 1:
+                self.stdout.write(f"Moved the SLA deadlines of {moved} open ticket(s).")
         closed = _drain(services.auto_close_resolved)
         flagged = _drain(services.flag_breaches)
         if options["verbosity"] >= 1:
