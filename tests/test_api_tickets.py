@@ -317,6 +317,8 @@ def test_created_after_and_before(world, queue):
         "status=lost",
         "priority=1",
         "created_after=yesterday",
+        "created_after=9223-02-13T14:00:18-19:30",
+        "created_before=0001-01-01T00:00:00%2B05:00",
         "ordering=subject",
         "ordering=--created_at",
         "department=a%20b",
