@@ -10,7 +10,7 @@ from helpdesk_tickets.models import Attachment, Ticket
 from .factories import DepartmentFactory, ProductFactory, TicketTypeFactory
 from .factories_portal import PNG, UserFactory, make_agent, open_ticket
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.portal_urls")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse"
 

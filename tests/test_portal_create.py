@@ -12,7 +12,7 @@ from helpdesk_tickets.models import Attachment, Ticket
 from .factories import DepartmentFactory, TicketTypeFactory
 from .factories_portal import UserFactory, make_agent, make_catalogue, open_ticket, upload
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.portal_urls")]
+pytestmark = [pytest.mark.django_db]
 
 
 def form_url(department, ticket_type):

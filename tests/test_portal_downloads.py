@@ -9,7 +9,7 @@ from helpdesk_tickets.models import Attachment, Message
 from .factories import make_supervisor
 from .factories_portal import PNG, UserFactory, make_agent, make_catalogue, open_ticket, upload
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.portal_urls")]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -75,7 +75,6 @@ def test_filters_are_usable_from_templates():
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.portal_urls")
 @pytest.mark.parametrize(
     "language, direction, texts",
     [

@@ -11,7 +11,7 @@ from helpdesk_tickets.models import Ticket
 
 from .factories_portal import UserFactory, make_agent, make_catalogue, open_ticket
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.portal_urls")]
+pytestmark = [pytest.mark.django_db]
 
 LIST_URL = "/support/"
 

@@ -8,7 +8,7 @@ from helpdesk_tickets.models import Message, Status, Ticket
 
 from .factories_portal import UserFactory, make_agent, make_catalogue, open_ticket, upload
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.portal_urls")]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture
