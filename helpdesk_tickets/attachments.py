@@ -16,7 +16,12 @@ from django.utils.translation import ngettext
 
 from .conf import settings as app_settings
 
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff/\\:*?\"<>|]")
+# C0/C1 controls, line separators, zero-width and bidi marks, embeddings,
+# overrides and isolates, and the characters no file system or header takes.
+_UNSAFE_NAME = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb/\\:*?\"<>|]"
+)
+_EDGES = re.compile(r"^[\s.]+|[\s.]+$")
 MAX_NAME_LENGTH = 120
 
 # Signatures of the formats we recognise; anything else is served as
@@ -47,11 +52,14 @@ def clean_name(name):
     or bidi-override characters, at most MAX_NAME_LENGTH characters."""
     name = unicodedata.normalize("NFC", str(name or ""))
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE_NAME.sub("", name).strip().strip(".")
+    # Normalised again: dropping an invisible character can bring a letter
+    # and its accent together. Leading/trailing dots and spaces go (no hidden
+    # files, and Windows drops trailing ones anyway).
+    name = _EDGES.sub("", unicodedata.normalize("NFC", _UNSAFE_NAME.sub("", name)))
     if len(name) > MAX_NAME_LENGTH:
         stem, ext = os.path.splitext(name)
         ext = ext[:16]
-        name = stem[: MAX_NAME_LENGTH - len(ext)] + ext
+        name = _EDGES.sub("", stem[: MAX_NAME_LENGTH - len(ext)] + ext)
     return name or "file"
 
 
@@ -65,7 +73,9 @@ def sniff_content_type(head, name):
     for signature, content_type in _SIGNATURES:
         if head.startswith(signature):
             if content_type in ("application/zip", "application/x-ole-storage"):
-                return _OFFICE.get(ext, "application/zip" if content_type == "application/zip" else "application/octet-stream")
+                return _OFFICE.get(
+                    ext, "application/zip" if content_type == "application/zip" else "application/octet-stream"
+                )
             return content_type
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
