@@ -201,6 +201,7 @@ def test_refused_attachment_keeps_what_was_typed(client, customer, settings):
     assert "attachments" in form.errors and "evil.html" in form.errors["attachments"][0]
     html = response.content.decode()
     assert 'value="Keep me"' in html and "And me too</textarea>" in html
+    assert "please choose them again" in html
     assert f'value="{products[0].pk}" selected' in html
 
 
