@@ -268,7 +268,13 @@ class PhoneTicketForm(forms.Form):
         self.fields["ticket_type"].queryset = TicketType.objects.active()
         self.fields["product"].queryset = Product.objects.active()
         # The radio list shows the search results; any active user id posted is still accepted.
-        self.fields["requester"].widget.choices = [(user.pk, user_label(user)) for user in candidates]
+        self.set_candidates(candidates)
+
+    def set_candidates(self, candidates):
+        """Offer ``candidates`` as the customer choices, with e-mails to tell namesakes apart."""
+        self.fields["requester"].widget.choices = [
+            (user.pk, f"{user_label(user)} · {user.email}" if user.email else user_label(user)) for user in candidates
+        ]
 
 
 class DashboardForm(forms.Form):

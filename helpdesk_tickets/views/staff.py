@@ -326,7 +326,7 @@ class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
             data = form.cleaned_data
             if data["requester"] not in candidates:
                 candidates.append(data["requester"])
-                form.fields["requester"].widget.choices = [(c.pk, user_label(c)) for c in candidates]
+                form.set_candidates(candidates)
             try:
                 ticket = services.create_ticket(
                     requester=data["requester"],
