@@ -96,7 +96,10 @@ class IdempotencyKeyReused(HelpdeskError):
 
 
 def _on_commit_send(signal, sender, **kwargs):
-    transaction.on_commit(lambda: signal.send(sender=sender, **kwargs))
+    # Robust: the write has committed by then, so a failing receiver is
+    # logged (django.db.backends) rather than turned into an error for a
+    # request that in fact succeeded (and would be retried as a duplicate).
+    transaction.on_commit(lambda: signal.send(sender=sender, **kwargs), robust=True)
 
 
 def _record(ticket, kind, actor, old="", new=""):

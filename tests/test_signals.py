@@ -144,3 +144,24 @@ def test_no_signal_for_a_write_that_is_rolled_back(received):
         requester=requester, department=department, ticket_type=ticket_type, subject="t", description="d"
     )
     assert [kwargs["ticket"].subject for kwargs in received.of(signals.ticket_created)] == ["t"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_receiver_does_not_fail_the_committed_write(caplog):
+    def broken(sender, **kwargs):
+        raise RuntimeError("receiver bug")
+
+    signals.ticket_created.connect(broken)
+    try:
+        ticket = services.create_ticket(
+            requester=UserFactory(),
+            department=DepartmentFactory(),
+            ticket_type=TicketTypeFactory(),
+            subject="s",
+            description="d",
+        )
+    finally:
+        signals.ticket_created.disconnect(broken)
+
+    assert Ticket.objects.get() == ticket
+    assert "receiver bug" in caplog.text
