@@ -28,6 +28,7 @@ from .models import (
     Holiday,
     IdempotencyKey,
     Message,
+    Priority,
     Product,
     Status,
     Ticket,
@@ -65,6 +66,31 @@ def _attachment_links(attachments, reference):
         )
         or "—"
     )
+
+
+# Events store raw values ("awaiting_customer"); these kinds are shown with their labels.
+_EVENT_VALUE_CHOICES = {
+    TicketEvent.Kind.CREATED: Status,
+    TicketEvent.Kind.STATUS_CHANGED: Status,
+    TicketEvent.Kind.PRIORITY_CHANGED: Priority,
+}
+
+
+def _event_value(event, value):
+    choices = _EVENT_VALUE_CHOICES.get(event.kind)
+    if choices is not None and value in choices.values:
+        return choices(value).label
+    return value or "—"
+
+
+class EventValuesMixin:
+    @admin.display(description=_("from"))
+    def old_display(self, obj):
+        return _event_value(obj, obj.old_value)
+
+    @admin.display(description=_("to"))
+    def new_display(self, obj):
+        return _event_value(obj, obj.new_value)
 
 
 # --------------------------------------------------------------------------
@@ -151,13 +177,13 @@ class MessageInline(admin.StackedInline):
         return _attachment_links(obj.attachments.all(), obj.ticket.reference)
 
 
-class TicketEventInline(admin.TabularInline):
+class TicketEventInline(EventValuesMixin, admin.TabularInline):
     """The audit trail: append-only, written by the services."""
 
     model = TicketEvent
     extra = 0
     can_delete = False
-    fields = ("created_at", "kind", "old_value", "new_value", "actor")
+    fields = ("created_at", "kind", "old_display", "new_display", "actor")
     readonly_fields = fields
     verbose_name_plural = _("history")
 
@@ -457,13 +483,13 @@ class AttachmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "ticket", "kind", "old_value", "new_value", "actor")
+class TicketEventAdmin(EventValuesMixin, ReadOnlyAdmin):
+    list_display = ("created_at", "ticket", "kind", "old_display", "new_display", "actor")
     list_filter = ("kind",)
     list_select_related = ("ticket", "actor")
     search_fields = ("ticket__reference",)
     date_hierarchy = "created_at"
-    fields = ("ticket", "kind", "old_value", "new_value", "actor", "created_at")
+    fields = ("ticket", "kind", "old_display", "new_display", "actor", "created_at")
     readonly_fields = fields
 
     def get_queryset(self, request):

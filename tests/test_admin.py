@@ -101,6 +101,8 @@ def test_ticket_page_shows_the_thread_with_download_links(admin_client, ticket):
     assert attachment.file.url not in content  # never the storage URL
     assert "Please unplug it." in content and "Staff only remark" in content
     assert ticket.get_staff_url() in content
+    # The history shows statuses by their names, not their stored values.
+    assert "<p>Awaiting customer</p>" in content and "<p>awaiting_customer</p>" not in content
 
 
 def test_tickets_are_not_added_in_the_admin(admin_client, ticket):

@@ -18,7 +18,8 @@ from ... import services
 from ...conf import settings as app_settings
 from ...models import CannedReply, Channel, Department, Priority, Product, Ticket, TicketType
 
-DEFAULT_PASSWORD = "demo-pass-1234"
+# The published password of the demo accounts (printed by the command), not a secret.
+DEFAULT_PASSWORD = "demo-pass-1234"  # nosec B105
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
 DEPARTMENTS = [
