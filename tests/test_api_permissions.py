@@ -35,6 +35,7 @@ def _codes(anon, customer, other, other_agent, agent, supervisor):
 
 # (name, method, path, body, expected status per role)
 CASES = [
+    ("root", "get", "", None, _codes(200, 200, 200, 200, 200, 200)),
     ("departments", "get", "departments/", None, _codes(403, 200, 200, 200, 200, 200)),
     ("ticket types", "get", "ticket-types/?department=billing", None, _codes(403, 200, 200, 200, 200, 200)),
     ("products", "get", "products/?department=billing", None, _codes(403, 200, 200, 200, 200, 200)),

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 fresh_cache = factories_api._fresh_cache
 
 SPEC_OPERATIONS = {
+    ("get", "/api/"),
     ("get", "/api/departments/"),
     ("get", "/api/ticket-types/"),
     ("get", "/api/products/"),

@@ -74,6 +74,18 @@ class UserSerializer(serializers.Serializer):
         return (full_name() if full_name else "") or user.get_username()
 
 
+class RootSerializer(serializers.Serializer):
+    """The addresses of the API's collections, its schema and its docs."""
+
+    departments = serializers.URLField()
+    ticket_types = serializers.URLField()
+    products = serializers.URLField()
+    tickets = serializers.URLField()
+    stats = serializers.URLField()
+    schema = serializers.URLField()
+    docs = serializers.URLField()
+
+
 class DepartmentSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
     description = serializers.CharField(source="display_description", read_only=True)

@@ -13,6 +13,7 @@ router.register("tickets", views.TicketViewSet, basename="ticket")
 _ticket = rf"^tickets/(?P<reference>{views.REFERENCE_PATTERN})"
 
 urlpatterns = [
+    path("", views.RootView.as_view(), name="root"),
     path("departments/", views.DepartmentListView.as_view(), name="department-list"),
     path("ticket-types/", views.TicketTypeListView.as_view(), name="tickettype-list"),
     path("products/", views.ProductListView.as_view(), name="product-list"),

@@ -27,8 +27,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
@@ -42,7 +44,7 @@ from .permissions import IsHelpdeskStaff, IsHelpdeskUser
 from .schema import HelpdeskAutoSchema, api_schema
 from .throttling import throttles_for
 
-#: Pattern of the ``{reference}`` path segment (checked by the URLconf before any lookup).
+#: Pattern of the `{reference}` path segment (checked by the URLconf before any lookup).
 REFERENCE_PATTERN = r"[A-Za-z0-9-]{1,32}"
 #: An Idempotency-Key: 1–255 visible ASCII characters.
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
@@ -64,10 +66,10 @@ class IdempotencyConflict(APIException):
 def service_errors():
     """Turn the service layer's refusals into the API's status codes.
 
-    ``ValidationError`` → 400 keyed by field; ``InvalidTransition`` → 400 on
-    ``status``; a duplicate → 409 with ``duplicate_of``; a closed ticket and
+    `ValidationError` → 400 keyed by field; `InvalidTransition` → 400 on
+    `status`; a duplicate → 409 with `duplicate_of`; a closed ticket and
     the open-ticket cap → 409; a reused Idempotency-Key → 422;
-    ``PermissionDenied`` → 403.
+    `PermissionDenied` → 403.
     """
     try:
         yield
@@ -97,7 +99,7 @@ def _files_fingerprint(files):
 
 
 def idempotent(request, fingerprint_data, operation):
-    """Run ``operation() -> (status, body)``, once per ``Idempotency-Key`` when the request has one."""
+    """Run `operation() -> (status, body)`, once per `Idempotency-Key` when the request has one."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         with service_errors():
@@ -192,9 +194,30 @@ class HelpdeskAPIMixin:
 
 
 def visible_ticket(request, reference, queryset=None):
-    """The ticket ``reference`` if ``request.user`` may see it; 404 otherwise."""
+    """The ticket `reference` if `request.user` may see it; 404 otherwise."""
     queryset = queryset if queryset is not None else Ticket.objects.with_related()
     return get_object_or_404(queryset.visible_to(request.user), reference=reference)
+
+
+class RootView(HelpdeskAPIMixin, APIView):
+    """Where everything is: the addresses of the API's collections, the schema and the docs."""
+
+    permission_classes = [AllowAny]
+    schema_tags = ["catalogue"]
+
+    @api_schema(responses={200: s.RootSerializer})
+    def get(self, request):
+        namespace = request.resolver_match.namespace
+        names = {
+            "departments": "department-list",
+            "ticket_types": "tickettype-list",
+            "products": "product-list",
+            "tickets": "ticket-list",
+            "stats": "stats",
+            "schema": "schema",
+            "docs": "docs",
+        }
+        return Response({key: reverse(f"{namespace}:{name}", request=request) for key, name in names.items()})
 
 
 # --------------------------------------------------------------------------
@@ -238,7 +261,7 @@ class _OfferedListView(HelpdeskAPIMixin, ListAPIView):
 
 
 class TicketTypeListView(_OfferedListView):
-    """Active ticket types; with ``?department=<slug>``, those offered in that department."""
+    """Active ticket types; with `?department=<slug>`, those offered in that department."""
 
     model = TicketType
     serializer_class = s.TicketTypeSerializer
@@ -249,7 +272,7 @@ class TicketTypeListView(_OfferedListView):
 
 
 class ProductListView(_OfferedListView):
-    """Active products; with ``?department=<slug>``, those offered in that department."""
+    """Active products; with `?department=<slug>`, those offered in that department."""
 
     model = Product
     serializer_class = s.ProductSerializer
@@ -296,7 +319,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
 
     @api_schema(responses={200: s.TicketSerializer(many=True), 400: _ERROR, 404: _DETAIL, **COMMON_ERRORS})
     def list(self, request, *args, **kwargs):
-        """Paginated by cursor (follow ``next``); filters and ``ordering`` as documented."""
+        """Paginated by cursor (follow `next`); filters and `ordering` as documented."""
         return super().list(request, *args, **kwargs)
 
     @api_schema(
@@ -318,7 +341,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
         examples=CREATE_EXAMPLES,
     )
     def create(self, request, *args, **kwargs):
-        """Open a ticket (channel ``api``, requester: you). JSON, or multipart/form-data with ``attachments``."""
+        """Open a ticket (channel `api`, requester: you). JSON, or multipart/form-data with `attachments`."""
         serializer = s.TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -357,7 +380,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
         responses={200: s.TicketSerializer, 400: _ERROR, 404: _DETAIL, **COMMON_ERRORS},
     )
     def partial_update(self, request, *args, **kwargs):
-        """Staff only: change ``status``, ``priority``, ``assignee`` (username or null), ``department`` (slug)."""
+        """Staff only: change `status`, `priority`, `assignee` (username or null), `department` (slug)."""
         ticket = self.get_object()
         if not permissions.can_manage(request.user, ticket):
             raise PermissionDenied
@@ -388,7 +411,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request, *args, **kwargs):
-        """Reopen a resolved ticket (back to ``in_progress``); a closed one is a 409, others a 400."""
+        """Reopen a resolved ticket (back to `in_progress`); a closed one is a 409, others a 400."""
         ticket = self.get_object()
         with service_errors():
             services.reopen(ticket, by=request.user)
@@ -449,7 +472,7 @@ class MessageViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
         },
     )
     def create(self, request, *args, **kwargs):
-        """Reply (JSON, or multipart/form-data with ``attachments``); staff may post ``internal: true`` notes."""
+        """Reply (JSON, or multipart/form-data with `attachments`); staff may post `internal: true` notes."""
         ticket = self.get_ticket()
         serializer = s.MessageCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -477,7 +500,7 @@ class MessageViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
 
 
 def content_disposition(name):
-    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / RFC 5987)."""
+    """`attachment` with an ASCII fallback and the UTF-8 name (RFC 6266 / RFC 5987)."""
     ascii_name = name.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "").strip()
     if not ascii_name or ascii_name.startswith("."):
         ascii_name = f"file.{extension(name) or 'bin'}"
@@ -488,7 +511,7 @@ class AttachmentDownloadView(HelpdeskAPIMixin, APIView):
     """A file of the thread, for those who may read its message; anyone else gets 404.
 
     The file is streamed from the attachment storage (local disk or S3 alike)
-    with ``Content-Disposition: attachment``, ``nosniff`` and a sandboxing
+    with `Content-Disposition: attachment`, `nosniff` and a sandboxing
     Content-Security-Policy; the storage's own URL is never handed out.
     """
 
