@@ -153,6 +153,33 @@ def test_ticket_changelist_runs_a_fixed_number_of_queries(admin_client, dept, dj
     assert few == 9
 
 
+@pytest.mark.parametrize("model", ["message", "attachment", "ticketevent", "department", "tickettype", "product"])
+def test_other_changelists_run_a_fixed_number_of_queries(admin_client, model):
+    def add_tickets(count):
+        for _ in range(count):
+            dept = DepartmentFactory()
+            make_agent(dept)
+            ticket_type, product = TicketTypeFactory(), ProductFactory()
+            ticket_type.departments.add(dept)
+            product.departments.add(dept)
+            make_ticket(
+                UserFactory(),
+                dept,
+                ticket_type=ticket_type,
+                product=product,
+                attachments=[SimpleUploadedFile("a.txt", b"a"), SimpleUploadedFile("b.txt", b"b")],
+            )
+
+    url = reverse(f"admin:helpdesk_tickets_{model}_changelist")
+    add_tickets(2)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url)
+    add_tickets(8)
+    with CaptureQueriesContext(connection) as many:
+        assert admin_client.get(url).status_code == 200
+    assert len(many) == len(few), [q["sql"] for q in many]
+
+
 def test_search_by_reference_subject_and_requester(admin_client, ticket, dept):
     other = make_ticket(UserFactory(username="omid", email="omid@example.net"), dept, subject="Invoice copy")
     for query, expected in (
