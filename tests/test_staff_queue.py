@@ -168,6 +168,8 @@ def test_pages_keep_the_filters(desk):
     assert "?priority=high&amp;sort=created&amp;page=2" in first.content.decode()
     last = client.get(QUEUE, {"priority": "high", "sort": "created", "page": 3})
     assert len(refs(last)) == 1
+    # A page that no longer exists shows the last one.
+    assert refs(client.get(QUEUE, {"priority": "high", "sort": "created", "page": 9})) == refs(last)
 
 
 # session, user, supervisor check (user and group permissions), agent's departments, assignee choices,

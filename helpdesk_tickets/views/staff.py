@@ -20,6 +20,7 @@ from django.views.generic import ListView, TemplateView, View
 from .. import permissions, services, stats
 from ..conf import settings as app_settings
 from ..models import OPEN_STATUSES, PRIORITY_RANK, CannedReply, Department, Status, Ticket
+from ..querysets import breached_q
 from ..staff_forms import (
     ASSIGNEE_MINE,
     ASSIGNEE_UNASSIGNED,
@@ -98,6 +99,12 @@ class QueueView(AgentRequiredMixin, ListView):
     def get_paginate_by(self, queryset):
         return app_settings.PAGE_SIZE
 
+    def paginate_queryset(self, queryset, page_size):
+        # A stale page number (the tickets moved on since the link was made) shows the nearest page, not a 404.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
     def get_queryset(self):
         user = self.request.user
         self.now = timezone.now()
@@ -153,7 +160,6 @@ class QueueView(AgentRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        breached = Ticket.objects.breached(self.now).values("pk")
         context["counts"] = (
             Ticket.objects.in_queue_of(user)
             .filter(status__in=OPEN_STATUSES)
@@ -161,7 +167,7 @@ class QueueView(AgentRequiredMixin, ListView):
                 open=Count("pk"),
                 mine=Count("pk", filter=Q(assignee=user)),
                 unassigned=Count("pk", filter=Q(assignee__isnull=True)),
-                breached=Count("pk", filter=Q(pk__in=breached)),
+                breached=Count("pk", filter=breached_q(self.now)),
             )
         )
         query = self.request.GET.copy()
@@ -371,7 +377,6 @@ class DashboardView(AgentRequiredMixin, TemplateView):
         days = form.cleaned_data["days"] if form.is_valid() else 30
         departments = list(staff_departments(user))
         now = timezone.now()
-        breached = Ticket.objects.breached(now).values("pk")
         context.update(
             form=form,
             days=days,
@@ -382,7 +387,7 @@ class DashboardView(AgentRequiredMixin, TemplateView):
             .aggregate(
                 open=Count("pk"),
                 unassigned=Count("pk", filter=Q(assignee__isnull=True)),
-                breached=Count("pk", filter=Q(pk__in=breached)),
+                breached=Count("pk", filter=breached_q(now)),
                 paused=Count("pk", filter=Q(sla_paused_at__isnull=False)),
             ),
         )
