@@ -8,9 +8,11 @@ import hashlib
 import os
 import re
 import unicodedata
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -148,3 +150,35 @@ def store(message, upload):
     )
     attachment.file.save(name, upload, save=False)
     return attachment
+
+
+def delete_orphan_files(*, months=2, grace=timedelta(hours=1), now=None):
+    """Delete stored files that no attachment row refers to; returns their names.
+
+    A failed create or reply deletes its files at once; this sweeps what
+    could not be deleted then (the storage was down too). Only the folders
+    of the last ``months`` months are listed, and only files older than
+    ``grace``, so a file whose transaction is still open is never touched.
+    """
+    from .models import Attachment, attachment_storage
+
+    storage = attachment_storage()
+    now = now or timezone.now()
+    deleted = []
+    for offset in range(months):
+        year, month = divmod(now.year * 12 + now.month - 1 - offset, 12)
+        folder = f"helpdesk_tickets/{year:04d}/{month + 1:02d}"
+        try:
+            _dirs, files = storage.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        names = [f"{folder}/{name}" for name in files]
+        for start in range(0, len(names), 500):
+            batch = names[start : start + 500]
+            known = set(Attachment.objects.filter(file__in=batch).values_list("file", flat=True))
+            for name in batch:
+                if name in known or storage.get_modified_time(name) > now - grace:
+                    continue
+                storage.delete(name)
+                deleted.append(name)
+    return deleted

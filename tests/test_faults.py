@@ -5,15 +5,18 @@ without its first message, no message without its files, no file without its
 row), and a lost e-mail is logged with what is needed to send it again.
 """
 
+import io
 import logging
 import os
 import smtplib
+import time
 from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.files.storage import FileSystemStorage
+from django.core.management import call_command
 from django.db import DatabaseError, OperationalError
 from django.test import override_settings
 
@@ -193,3 +196,26 @@ def test_an_orphan_that_cannot_be_deleted_is_logged_and_the_original_error_raise
     (record,) = [r for r in caplog.records if "orphan" in r.getMessage()]
     assert "helpdesk_tickets/" in record.getMessage()
     assert not Ticket.objects.exists()
+
+
+def test_housekeeping_sweeps_orphans_that_could_not_be_deleted_at_once(desk):
+    kept = desk.open(subject="Kept", attachments=[upload("kept.png")])
+    before = stored_files()
+    with (
+        mock.patch.object(services, "_record", side_effect=DatabaseError("gone")),
+        mock.patch.object(FileSystemStorage, "delete", side_effect=OSError("storage down too")),
+    ):
+        with pytest.raises(DatabaseError):
+            desk.open(attachments=[upload()])
+    kept_path = Attachment.objects.get(message__ticket=kept).file.path
+    (orphan,) = stored_files() - before
+    # A file younger than the grace period may belong to a transaction still running.
+    call_command("helpdesk_tickets_housekeeping", "--delete-orphan-files", verbosity=0)
+    assert orphan in stored_files()
+    two_hours_ago = time.time() - 7200
+    for path in (orphan, kept_path):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    out = io.StringIO()
+    call_command("helpdesk_tickets_housekeeping", "--delete-orphan-files", stdout=out)
+    assert stored_files() >= {kept_path} and orphan not in stored_files()
+    assert "Deleted 1 orphan attachment file(s)." in out.getvalue()

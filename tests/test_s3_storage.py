@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from datetime import timedelta
 from unittest import mock
 
 import boto3
@@ -25,8 +26,9 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
-from helpdesk_tickets import services
+from helpdesk_tickets import attachments, services
 from helpdesk_tickets.models import Attachment, Message, Ticket
 
 from .factories_security import HTML, PNG, _fresh_cache, desk_fixture, token_client, upload, web_client  # noqa: F401
@@ -270,3 +272,16 @@ def test_database_failure_during_a_reply_deletes_the_object(desk, bucket):
             services.post_reply(ticket=ticket, author=desk.customer, body="file", attachments=[upload()])
     assert Message.objects.filter(ticket=ticket).count() == 1
     assert bucket() == set()
+
+
+def test_orphans_left_in_the_bucket_are_swept_by_housekeeping(desk, bucket):
+    from django.core.files.storage import storages
+
+    kept = desk.open(attachments=[upload()])
+    orphan = storages["helpdesk"].save(f"helpdesk_tickets/{timezone.now():%Y/%m}/{uuid.uuid4().hex}", upload())
+    # Too young: its transaction may still be open.
+    assert orphan not in attachments.delete_orphan_files()
+    assert orphan in bucket()
+    later = timezone.now() + timedelta(hours=2)
+    assert orphan in attachments.delete_orphan_files(now=later)
+    assert bucket() == {Attachment.objects.get(message__ticket=kept).file.name}

@@ -12,11 +12,16 @@ own transaction, so a second run (or two at once) finds nothing left to do.
 ``--recompute-due-times`` also moves the SLA deadlines of open tickets to
 match the current calendar and department targets: run it once after
 editing holidays, business hours or targets.
+
+``--delete-orphan-files`` also deletes stored attachment files of the last
+two months that no attachment refers to and that are older than an hour
+(left behind when a failed write could not delete them either, say because
+the storage was down too). It lists the storage: run it hourly or daily.
 """
 
 from django.core.management.base import BaseCommand
 
-from ... import services
+from ... import attachments, services
 
 #: The services handle this many tickets per call; a full batch means there may be more.
 BATCH = 1000
@@ -43,6 +48,11 @@ class Command(BaseCommand):
             action="store_true",
             help="First recompute the SLA deadlines of open tickets (after editing holidays or targets).",
         )
+        parser.add_argument(
+            "--delete-orphan-files",
+            action="store_true",
+            help="Also delete stored attachment files that no attachment refers to (older than an hour).",
+        )
 
     def handle(self, *args, **options):
         if options["recompute_due_times"]:
@@ -54,3 +64,7 @@ class Command(BaseCommand):
         flagged = _drain(services.flag_breaches)
         if options["verbosity"] >= 1:
             self.stdout.write(f"Closed {closed} resolved ticket(s); flagged {flagged} SLA breach(es).")
+        if options["delete_orphan_files"]:
+            orphans = attachments.delete_orphan_files()
+            if options["verbosity"] >= 1:
+                self.stdout.write(f"Deleted {len(orphans)} orphan attachment file(s).")
