@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Case, Count, DateTimeField, F, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -208,16 +207,13 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
             internal = form.cleaned_data["internal"]
             then_status = form.cleaned_data["then_status"]
             try:
-                with transaction.atomic():
-                    message = services.post_reply(
-                        ticket=ticket,
-                        author=request.user,
-                        body=form.cleaned_data["body"],
-                        attachments=form.cleaned_data["attachments"],
-                        internal=internal,
-                    )
-                    if then_status and not internal and then_status != ticket.status:
-                        services.change_status(ticket, then_status, by=request.user)
+                message = services.post_reply(
+                    ticket=ticket,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    attachments=form.cleaned_data["attachments"],
+                    internal=internal,
+                )
             except ValidationError as exc:
                 for field, errors in getattr(exc, "message_dict", {"body": exc.messages}).items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -225,6 +221,12 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
                 form.add_error(None, _error_text(exc))
             else:
                 messages.success(request, _("Internal note added.") if internal else _("Reply sent to the customer."))
+                if then_status and not internal and then_status != ticket.status:
+                    # A second step on purpose: the reply has gone out (and been e-mailed) whatever happens here.
+                    try:
+                        services.change_status(ticket, then_status, by=request.user)
+                    except (services.HelpdeskError, ValidationError, PermissionDenied) as exc:
+                        messages.error(request, _error_text(exc))
                 return HttpResponseRedirect(f"{ticket.get_staff_url()}#message-{message.pk}")
         return self.render_to_response(self.get_context_data(reply_form=form), status=400)
 
