@@ -248,3 +248,47 @@ def test_malformed_create_payloads_are_400(desk, payload):
     response = token_client(desk.customer).post("/api/tickets/", payload, format="json")
     assert response.status_code == 400
     assert not Ticket.objects.exists()
+
+
+# --------------------------------------------------------------------------
+# hostile requests
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{" * 100_000, "application/json"),
+        (b"\xff\xfe not utf-8", "application/json"),
+        ("x" * 3_000_000, "application/json"),  # over DATA_UPLOAD_MAX_MEMORY_SIZE
+        ("<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>", "application/xml"),
+    ],
+)
+def test_hostile_bodies_are_refused_without_a_500(desk, body, content_type):
+    response = token_client(desk.customer).generic("POST", "/api/tickets/", body, content_type=content_type)
+    assert response.status_code in (400, 413, 415)
+    assert "root:" not in response.content.decode(errors="replace")
+    assert not Ticket.objects.exists()
+
+
+def test_web_writes_need_the_csrf_token(desk):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(desk.customer)
+    assert client.post(desk.form_url(), {"subject": "S", "description": "D"}).status_code == 403
+    ticket = desk.open()
+    reply = client.post(reverse("helpdesk_tickets:ticket_detail", args=[ticket.reference]), {"body": "x"})
+    assert reply.status_code == 403
+    # A session-authenticated API call is held to CSRF too (a token header is not).
+    api = client.post("/api/tickets/", desk.api_payload(), content_type="application/json")
+    assert api.status_code == 403
+    assert Ticket.objects.count() == 1
+
+
+def test_pages_cannot_be_framed(client, desk):
+    ticket = desk.open()
+    web_client(client, desk.customer)
+    for url in (desk.form_url(), reverse("helpdesk_tickets:ticket_detail", args=[ticket.reference])):
+        response = client.get(url)
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
