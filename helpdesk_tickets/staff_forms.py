@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -84,11 +85,24 @@ def supervisors():
 
 
 def assignable_users(department_ids):
-    """Agents of ``department_ids`` and supervisors: whoever may hold tickets of those departments."""
-    members = User.objects.filter(is_active=True, helpdesk_departments__in=department_ids).values("pk")
+    """Agents of ``department_ids`` and supervisors: whoever may hold tickets of those departments.
+
+    Supervisors are found as ``supervisors()`` finds them (the permission held
+    directly or through a group, or superuser), but through subqueries the
+    database runs once: ``with_perm()`` checks the permission once per user
+    row, which grows with the number of customers.
+    """
+    app_label, codename = app_settings.SUPERVISOR_PERMISSION.split(".", 1)
+    granted = Permission.objects.filter(codename=codename, content_type__app_label=app_label)
+    members = User.objects.filter(helpdesk_departments__in=department_ids).values("pk")
     return (
-        User.objects.filter(Q(pk__in=members) | Q(pk__in=supervisors().values("pk")))
-        .distinct()
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(pk__in=members)
+            | Q(is_superuser=True)
+            | Q(pk__in=granted.values("user"))
+            | Q(pk__in=granted.values("group__user"))
+        )
         .order_by("first_name", "last_name", User.USERNAME_FIELD)
     )
 
