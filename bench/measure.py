@@ -13,7 +13,8 @@ Django. Usage::
      "iterations": 30, "budget": 60}
 
 An operation is one or more requests (``steps``) a user makes to see one
-screen; its latency is the sum. ``data`` of a POST may contain ``{n}``,
+screen; its latency is the sum. ``"single": true`` takes one sample only (the
+counted request), for requests too slow to repeat. ``data`` of a POST may contain ``{n}``,
 replaced by a fresh number on every request (distinct tickets). The query
 count is taken on a separate, untimed request, so that capturing SQL does
 not slow the timed ones.
@@ -95,17 +96,29 @@ def count_queries(client, operation):
 
 def measure(operation):
     client = make_client(operation)
+    t0 = time.perf_counter()
     queries = count_queries(client, operation)
+    if operation.get("single"):
+        # Too slow to repeat: the counted request is the one sample (counting costs next to nothing).
+        elapsed = (time.perf_counter() - t0) * 1000
+        return {
+            "name": operation["name"],
+            "queries": queries,
+            "n": 1,
+            "p50_ms": round(elapsed, 2),
+            "p95_ms": round(elapsed, 2),
+            "mean_ms": round(elapsed, 2),
+        }
     budget = operation.get("budget", 60)
     iterations = operation.get("iterations", 30)
     started = time.monotonic()
-    for _ in range(WARMUP):
+    for _ in range(operation.get("warmup", WARMUP)):
         if time.monotonic() - started > budget / 4:
             break
         run_once(client, operation)
     times = []
     started = time.monotonic()
-    while len(times) < iterations and (len(times) < 3 or time.monotonic() - started < budget):
+    while len(times) < iterations and (len(times) < min(3, iterations) or time.monotonic() - started < budget):
         t0 = time.perf_counter()
         run_once(client, operation)
         times.append((time.perf_counter() - t0) * 1000)

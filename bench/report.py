@@ -1,2 +1,310 @@
+"""Turn ``bench/results/*.json`` into ``docs/benchmarks.rst`` and ``docs/_static/bench-*.png``.
+
+``python bench/report.py`` (``run.py`` calls it at the end). The page's
+prose is ``bench/benchmarks.rst.in`` (and ``bench/findings.rst``, what
+profiling found); this module fills in the tables,
+the verdicts on the targets and the plots.
+"""
+
+import json
+import string
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+TEMPLATE = ROOT / "bench" / "benchmarks.rst.in"
+FINDINGS = ROOT / "bench" / "findings.rst"
+DOC = ROOT / "docs" / "benchmarks.rst"
+STATIC = ROOT / "docs" / "_static"
+
+SIDES = ("ours", "floor", "django-helpdesk")
+LABELS = {"ours": "helpdesk_tickets", "floor": "floor", "django-helpdesk": "django-helpdesk 2.6.1"}
+OPERATIONS = {
+    "customer_list": "Customer: Ticket list (``/support/``)",
+    "ticket_thread": "Customer: ticket thread (``/support/tickets/<ref>/``)",
+    "staff_ticket": "Staff: one ticket with its thread",
+    "staff_queue": "Staff queue, unfiltered (supervisor)",
+    "staff_queue_agent": "Staff queue, unfiltered (agent of 2 of 8 departments)",
+    "staff_queue_filtered": "Staff queue, filtered (status + priority)",
+    "staff_queue_search": "Staff queue, searched (one word)",
+    "api_list": "API ticket list, first page (supervisor)",
+    "api_list_agent": "API ticket list, first page (agent)",
+    "api_create": "API: create a ticket",
+    "dashboard": "Dashboard figures",
+}
+#: Operations where the floor exists and the 1.5× target applies.
+FLOOR_TARGET = (
+    "staff_queue",
+    "staff_queue_agent",
+    "staff_queue_filtered",
+    "staff_queue_search",
+    "api_list",
+    "api_list_agent",
+)
+PLOTTED = ("staff_queue", "staff_queue_search", "api_list", "api_create", "dashboard", "customer_list")
+
+
+def load():
+    records = []
+    for path in sorted(RESULTS.glob("*.json")):
+        records.append(json.loads(path.read_text()))
+    records.sort(key=lambda r: (r["db"] != "postgres", r["size"]))
+    return records
+
+
+def by_name(record, side):
+    return {row["name"]: row for row in record["results"].get(side, [])}
+
+
+def fmt_ms(value):
+    if value is None:
+        return "–"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def ratio(a, b):
+    if a is None or b is None or not b:
+        return None
+    return a / b
+
+
+def fmt_ratio(value):
+    return "–" if value is None else f"{value:.2f}×" if value < 10 else f"{value:,.0f}×"
+
+
+def table(header, rows, widths=None):
+    """An RST list-table."""
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    if widths:
+        lines.insert(2, f"   :widths: {' '.join(map(str, widths))}")
+    for row in [header, *rows]:
+        lines.append(f"   * - {row[0]}")
+        lines.extend(f"     - {cell}" for cell in row[1:])
+    return "\n".join(lines)
+
+
+def size_label(n):
+    return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k"
+
+
+def latency_table(records):
+    header = [
+        "operation",
+        "data",
+        "ours p50 / p95 ms",
+        "queries",
+        "floor p95 ms",
+        "django-helpdesk p50 / p95 ms",
+        "its queries",
+        "ours / floor (p95)",
+        "django-helpdesk / ours (p95)",
+    ]
+    rows = []
+    for name, label in OPERATIONS.items():
+        for record in records:
+            ours = by_name(record, "ours").get(name)
+            floor = by_name(record, "floor").get(name)
+            theirs = by_name(record, "django-helpdesk").get(name)
+            if not (ours or theirs):
+                continue
+            their_note = ""
+            if theirs and theirs["n"] == 1:
+                their_note = " (1 sample)"
+            rows.append(
+                [
+                    label,
+                    f"{record['db']} {size_label(record['size'])}",
+                    f"{fmt_ms(ours['p50_ms'])} / {fmt_ms(ours['p95_ms'])}" if ours else "–",
+                    str(ours["queries"]) if ours else "–",
+                    fmt_ms(floor["p95_ms"]) if floor else "–",
+                    f"{fmt_ms(theirs['p50_ms'])} / {fmt_ms(theirs['p95_ms'])}{their_note}" if theirs else "–",
+                    f"{theirs['queries']:,}" if theirs else "–",
+                    fmt_ratio(ratio(ours and ours["p95_ms"], floor and floor["p95_ms"])),
+                    fmt_ratio(ratio(theirs and theirs["p95_ms"], ours and ours["p95_ms"])),
+                ]
+            )
+    return table(header, rows)
+
+
+def throughput_table(records):
+    rows = []
+    for record in records:
+        for side in ("ours", "django-helpdesk"):
+            t = record.get("throughput", {}).get(side)
+            if t:
+                rows.append(
+                    [
+                        LABELS[side],
+                        f"{record['db']} {size_label(record['size'])}",
+                        f"{t['workers']} workers, {t['clients']} clients",
+                        f"{t['created']} / {t['requests']}",
+                        f"{t['seconds']}",
+                        f"**{t['tickets_per_second']}**",
+                    ]
+                )
+    if not rows:
+        return "*Not measured in this run.*"
+    return table(["side", "data", "set-up", "created / posted", "seconds", "tickets/s"], rows)
+
+
+def seed_table(records):
+    rows = []
+    for record in records:
+        for side, seed in record.get("seed", {}).items():
+            rows.append(
+                [
+                    LABELS.get(side, side),
+                    f"{record['db']} {size_label(record['size'])}",
+                    f"{seed['tickets']:,}",
+                    f"{seed['messages']:,}",
+                    f"{seed['attachments']:,}",
+                    f"{seed['users']:,}",
+                    f"{seed['seconds']}",
+                    f"{seed['database_bytes'] / 2**20:,.0f} MiB",
+                ]
+            )
+    return table(["side", "data", "tickets", "messages", "attachment rows", "users", "seed s", "database"], rows)
+
+
+def verdicts(records):
+    lines = []
+    postgres = [r for r in records if r["db"] == "postgres"]
+    # 1. constant queries
+    varying = []
+    for name in OPERATIONS:
+        for db in {r["db"] for r in records}:
+            counts = {
+                r["size"]: by_name(r, "ours")[name]["queries"]
+                for r in records
+                if r["db"] == db and name in by_name(r, "ours")
+            }
+            if len(set(counts.values())) > 1:
+                varying.append(f"{name} on {db} ({counts})")
+    lines.append(
+        "* **Constant number of queries** (helpdesk_tickets, every page, every size): "
+        + ("met." if not varying else "missed for " + "; ".join(varying) + ".")
+    )
+    # 2. 1.5× the floor at the largest PostgreSQL size
+    if postgres:
+        largest = postgres[-1]
+        ours, floor = by_name(largest, "ours"), by_name(largest, "floor")
+        parts, missed = [], []
+        for name in FLOOR_TARGET:
+            r = ratio(ours.get(name, {}).get("p95_ms"), floor.get(name, {}).get("p95_ms"))
+            if r is not None:
+                parts.append(f"{name} {fmt_ratio(r)}")
+                if r > 1.5:
+                    missed.append(name)
+        scope = (
+            "at 1M tickets"
+            if largest["size"] >= 1_000_000
+            else (f"at the largest size measured, {size_label(largest['size'])} (1M not measured in this run)")
+        )
+        lines.append(
+            f"* **Staff queue and API list p95 within 1.5× the floor** {scope}: "
+            + ("met" if not missed else "missed for " + ", ".join(missed))
+            + " ("
+            + ", ".join(parts)
+            + ")."
+        )
+        # 3. ≥ 3× faster than django-helpdesk
+        theirs = by_name(largest, "django-helpdesk")
+        parts, missed = [], []
+        for name in OPERATIONS:
+            r = ratio(theirs.get(name, {}).get("p95_ms"), ours.get(name, {}).get("p95_ms"))
+            if r is not None:
+                parts.append(f"{name} {fmt_ratio(r)}")
+                if r < 3:
+                    missed.append(name)
+        lines.append(
+            f"* **At least 3× faster than django-helpdesk** (p95, PostgreSQL {size_label(largest['size'])}): "
+            + ("met" if not missed else "missed for " + ", ".join(missed))
+            + " ("
+            + ", ".join(parts)
+            + ")."
+        )
+        rates = [r["throughput"]["ours"]["tickets_per_second"] for r in postgres if r.get("throughput", {}).get("ours")]
+        if rates:
+            lines.append(
+                "* **Creation ≥ 200 tickets/s with 4 gunicorn workers**: "
+                + ("met" if min(rates) >= 200 else "missed")
+                + f" ({', '.join(f'{x:g}' for x in rates)} tickets/s)."
+            )
+    return "\n".join(lines)
+
+
+def machine_text(records):
+    if not records:
+        return "*No results yet.*"
+    m = records[-1]["machine"]
+    versions = records[-1]["versions"]
+    loads = sorted({tuple(round(x, 1) for x in r["machine"]["load_average_at_start"]) for r in records})
+    hd = versions.get("django-helpdesk", {})
+    return "\n".join(
+        [
+            f"* CPU: {m['cpu']}, {m['cores']} cores; memory {m['memory_gib']} GiB; {m['os']}.",
+            f"* Python {m['python']}; Django {versions['ours'].get('Django')}, "
+            f"DRF {versions['ours'].get('djangorestframework')}, psycopg {versions['ours'].get('psycopg')}.",
+            f"* django-helpdesk {hd.get('django-helpdesk', '–')} in its own virtualenv "
+            f"(Django {hd.get('Django', '–')}, DRF {hd.get('djangorestframework', '–')}).",
+            "* The machine was shared with other work while measuring; load averages (1, 5, 15 min) at the start "
+            f"of each run: {', '.join(str(list(x)) for x in loads)}. Absolute times are therefore pessimistic; "
+            "the ratios, measured back to back on the same data, are the figures to read.",
+            "* Runs: " + ", ".join(f"{r['db']} {size_label(r['size'])} ({r['started']})" for r in records) + ".",
+        ]
+    )
+
+
+def plots(records):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    STATIC.mkdir(parents=True, exist_ok=True)
+    made = []
+    postgres = [r for r in records if r["db"] == "postgres"]
+    for name in PLOTTED:
+        figure, axes = plt.subplots(figsize=(6, 3.6), dpi=100)
+        plotted = False
+        for side, style in zip(SIDES, ("o-", "s--", "^-."), strict=True):
+            points = [(r["size"], by_name(r, side)[name]["p95_ms"]) for r in postgres if name in by_name(r, side)]
+            if points:
+                xs, ys = zip(*points, strict=True)
+                axes.plot(xs, ys, style, label=LABELS[side])
+                plotted = True
+        if not plotted:
+            plt.close(figure)
+            continue
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        axes.set_xlabel("tickets in the database")
+        axes.set_ylabel("p95 latency (ms)")
+        axes.set_title(OPERATIONS[name].replace("``", ""), fontsize=10)
+        axes.grid(True, which="both", alpha=0.3)
+        axes.legend(fontsize=8)
+        figure.tight_layout()
+        path = STATIC / f"bench-{name}.png"
+        figure.savefig(path)
+        plt.close(figure)
+        made.append(path.name)
+    return "\n\n".join(f".. image:: _static/{name}\n   :alt: p95 against data size: {name}" for name in made)
+
+
 def main():
-    pass
+    records = load()
+    text = string.Template(TEMPLATE.read_text()).substitute(
+        machine=machine_text(records),
+        seed_table=seed_table(records) if records else "",
+        latency_table=latency_table(records) if records else "",
+        throughput_table=throughput_table(records),
+        verdicts=verdicts(records),
+        plots=plots(records) if records else "",
+        findings=FINDINGS.read_text().strip() if FINDINGS.exists() else "",
+    )
+    DOC.write_text(text)
+    print(f"wrote {DOC.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,6 @@ cache.
 import os
 
 import dj_database_url
-
 from example_project.settings import *  # noqa: F403
 from example_project.settings import HELPDESK_TICKETS
 

@@ -1,7 +1,6 @@
 """The example project's URLs plus the floor (``bench-floor/``)."""
 
 from django.urls import path
-
 from example_project.urls import urlpatterns as site_urlpatterns
 
 from . import floor
