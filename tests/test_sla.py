@@ -165,7 +165,7 @@ def test_working_time_never_exceeds_real_time(cal, a, b):
 # --------------------------------------------------------------------------
 # on tickets, through the services
 
-pytestmark_db = pytest.mark.django_db
+needs_db = pytest.mark.django_db
 
 
 def at(moment):
@@ -181,7 +181,7 @@ IRAN_SETTINGS = {
 }
 
 
-@pytestmark_db
+@needs_db
 @override_settings(HELPDESK_TICKETS=IRAN_SETTINGS)
 def test_due_times_follow_the_calendar_and_the_holiday_list():
     Holiday.objects.create(date=date(2026, 11, 28), name="Holiday")
@@ -194,7 +194,7 @@ def test_due_times_follow_the_calendar_and_the_holiday_list():
     assert ticket.resolution_due == tehran(2026, 11, 30, 19, 50)
 
 
-@pytestmark_db
+@needs_db
 @override_settings(HELPDESK_TICKETS=IRAN_SETTINGS)
 def test_first_response_time_counts_business_time_only():
     desk = make_desk()
@@ -207,7 +207,7 @@ def test_first_response_time_counts_business_time_only():
     assert not ticket.first_response_breached()
 
 
-@pytestmark_db
+@needs_db
 @override_settings(HELPDESK_TICKETS={**IRAN_SETTINGS, "WEEKEND_DAYS": [], "BUSINESS_HOURS": None})
 def test_clock_pauses_while_awaiting_the_customer():
     desk = make_desk()
@@ -238,7 +238,7 @@ def test_clock_pauses_while_awaiting_the_customer():
     assert not ticket.resolution_breached()
 
 
-@pytestmark_db
+@needs_db
 @override_settings(HELPDESK_TICKETS={**IRAN_SETTINGS, "WEEKEND_DAYS": [], "BUSINESS_HOURS": None})
 def test_moving_department_recomputes_due_times():
     desk = make_desk()
@@ -254,7 +254,7 @@ def test_moving_department_recomputes_due_times():
     assert ticket.first_response_due == t0 + timedelta(hours=2)
 
 
-@pytestmark_db
+@needs_db
 def test_site_calendar_reads_settings_and_holidays():
     Holiday.objects.create(date=date(2026, 3, 21), name="Nowruz")
     with override_settings(HELPDESK_TICKETS={"WEEKEND_DAYS": [FRIDAY], "HOLIDAYS": ["2026-03-22"]}):
@@ -263,7 +263,7 @@ def test_site_calendar_reads_settings_and_holidays():
     assert cal.holidays == {date(2026, 3, 21), date(2026, 3, 22)}
 
 
-@pytestmark_db
+@needs_db
 def test_department_targets_fall_back_to_the_site_default():
     department = DepartmentFactory()
     assert department.effective_first_response_target == timedelta(minutes=30)
