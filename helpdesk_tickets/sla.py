@@ -125,6 +125,4 @@ def recompute_due_times(ticket, cal=None):
     department = ticket.department
     if ticket.first_response_at is None:
         ticket.first_response_due = cal.add(ticket.created_at, department.effective_first_response_target)
-    ticket.resolution_due = cal.add(
-        ticket.created_at, department.effective_resolution_target + ticket.sla_paused_total
-    )
+    ticket.resolution_due = cal.add(ticket.created_at, department.effective_resolution_target + ticket.sla_paused_total)
