@@ -38,8 +38,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
     "helpdesk_tickets",
     "example_project",
 ]
