@@ -65,9 +65,27 @@ def _local(value):
     return value
 
 
+#: The month names in Latin letters, for Jalali dates in other languages (``JALALI_DATES = True``).
+_JALALI_MONTHS_LATIN = (
+    "Farvardin",
+    "Ordibehesht",
+    "Khordad",
+    "Tir",
+    "Mordad",
+    "Shahrivar",
+    "Mehr",
+    "Aban",
+    "Azar",
+    "Dey",
+    "Bahman",
+    "Esfand",
+)
+
+
 def _jalali_date_text(value):
     jd = jdatetime.date.fromgregorian(date=value if not isinstance(value, datetime) else value.date())
-    return f"{jd.day} {_JALALI_MONTHS[jd.month - 1]} {jd.year}"
+    months = _JALALI_MONTHS if _language() == "fa" else _JALALI_MONTHS_LATIN
+    return f"{jd.day} {months[jd.month - 1]} {jd.year}"
 
 
 @register.filter
