@@ -255,6 +255,18 @@ def find_customers(query, limit=20):
     return User.objects.filter(is_active=True).filter(exact | words).order_by(User.USERNAME_FIELD)[:limit]
 
 
+class OfferedInSelect(forms.Select):
+    """Marks each type / product option with the departments offering it (``data-departments``, empty: all),
+    so that the page can hide what the chosen department does not offer."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-departments"] = " ".join(str(d.pk) for d in instance.departments.all())
+        return option
+
+
 class PhoneTicketForm(forms.Form):
     """A ticket an agent opens for a customer who called."""
 
@@ -265,9 +277,15 @@ class PhoneTicketForm(forms.Form):
         error_messages={"required": _("Find the customer and choose them first.")},
     )
     department = NamedChoiceField(label=_("Department"), queryset=Department.objects.none(), empty_label=None)
-    ticket_type = NamedChoiceField(label=_("Type"), queryset=TicketType.objects.none(), empty_label=None)
+    ticket_type = NamedChoiceField(
+        label=_("Type"), queryset=TicketType.objects.none(), empty_label=None, widget=OfferedInSelect
+    )
     product = NamedChoiceField(
-        label=_("Product"), queryset=Product.objects.none(), required=False, empty_label=_("None / not sure")
+        label=_("Product"),
+        queryset=Product.objects.none(),
+        required=False,
+        empty_label=_("None / not sure"),
+        widget=OfferedInSelect,
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
     subject = forms.CharField(label=_("Subject"), max_length=200, widget=forms.TextInput(attrs={"dir": "auto"}))
@@ -279,8 +297,8 @@ class PhoneTicketForm(forms.Form):
     def __init__(self, *args, departments, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
-        self.fields["ticket_type"].queryset = TicketType.objects.active()
-        self.fields["product"].queryset = Product.objects.active()
+        self.fields["ticket_type"].queryset = TicketType.objects.active().prefetch_related("departments")
+        self.fields["product"].queryset = Product.objects.active().prefetch_related("departments")
         # The radio list shows the search results; any active user id posted is still accepted.
         self.set_candidates(candidates)
 

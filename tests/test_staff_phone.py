@@ -104,3 +104,12 @@ def test_open_tickets_of_the_found_customer_are_shown(desk):
     existing = desk.ticket(subject="Renewal question")
     page = client_for(desk.agent).get(NEW, {"find": "cyrus@example.com"}).content.decode()
     assert "Open tickets of this customer" in page and existing.reference in page
+
+
+def test_type_options_say_where_they_are_offered(desk):
+    billing_only = desk.ticket_type.__class__.objects.create(name="Refund", slug="refund")
+    billing_only.departments.add(desk.billing)
+    page = client_for(desk.supervisor).get(NEW).content.decode()
+    # The page hides what the chosen department does not offer; an empty list means everywhere.
+    assert f'value="{billing_only.pk}" data-departments="{desk.billing.pk}"' in page
+    assert f'value="{desk.ticket_type.pk}" data-departments=""' in page

@@ -57,3 +57,45 @@
     });
   }
 })();
+
+(function () {
+  "use strict";
+
+  // Phone tickets: offer only the types and products of the chosen department.
+  var department = document.getElementById("id_department");
+  var lists = ["id_ticket_type", "id_product"].map(function (id) { return document.getElementById(id); });
+  if (department && lists[0]) {
+    var sync = function () {
+      var chosen = department.value;
+      lists.forEach(function (select) {
+        if (!select) return;
+        Array.prototype.forEach.call(select.options, function (option) {
+          var offered = option.getAttribute("data-departments");
+          var show = !offered || offered.split(" ").indexOf(chosen) !== -1;
+          option.hidden = !show;
+          option.disabled = !show;
+        });
+        var current = select.options[select.selectedIndex];
+        if (current && current.disabled) {
+          var first = Array.prototype.find.call(select.options, function (option) { return !option.disabled; });
+          if (first) select.value = first.value;
+        }
+      });
+    };
+    department.addEventListener("change", sync);
+    sync();
+  }
+
+  // "/" jumps to the queue search, as in most web apps.
+  var search = document.querySelector(".hdt-staff-filters input[name=q]");
+  if (search) {
+    document.addEventListener("keydown", function (event) {
+      var tag = (event.target.tagName || "").toLowerCase();
+      if (event.key === "/" && tag !== "input" && tag !== "textarea" && tag !== "select") {
+        event.preventDefault();
+        search.focus();
+        search.select();
+      }
+    });
+  }
+})();
