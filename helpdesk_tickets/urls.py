@@ -1,8 +1,25 @@
 """Web routes; include under any prefix, e.g. ``path("support/", include("helpdesk_tickets.urls"))``."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from .views import customer, downloads, staff
+
+
+class ReferenceConverter:
+    """A ticket reference segment: letters, digits and dashes only, so that no
+    other text (a NUL byte, which PostgreSQL refuses, or a 10 kB string) ever
+    reaches a query; anything else is a plain 404."""
+
+    regex = "[A-Za-z0-9-]{1,32}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(ReferenceConverter, "hdt_reference")
 
 app_name = "helpdesk_tickets"
 
@@ -13,11 +30,11 @@ urlpatterns = [
     path("new/<slug:department>/", customer.ChooseTypeView.as_view(), name="ticket_create_type"),
     path("new/<slug:department>/similar/", customer.SimilarTicketsView.as_view(), name="ticket_similar"),
     path("new/<slug:department>/<slug:ticket_type>/", customer.TicketCreateView.as_view(), name="ticket_create_form"),
-    path("tickets/<str:reference>/", customer.TicketDetailView.as_view(), name="ticket_detail"),
-    path("tickets/<str:reference>/close/", customer.TicketCloseView.as_view(), name="ticket_close"),
-    path("tickets/<str:reference>/reopen/", customer.TicketReopenView.as_view(), name="ticket_reopen"),
+    path("tickets/<hdt_reference:reference>/", customer.TicketDetailView.as_view(), name="ticket_detail"),
+    path("tickets/<hdt_reference:reference>/close/", customer.TicketCloseView.as_view(), name="ticket_close"),
+    path("tickets/<hdt_reference:reference>/reopen/", customer.TicketReopenView.as_view(), name="ticket_reopen"),
     path(
-        "tickets/<str:reference>/attachments/<int:pk>/",
+        "tickets/<hdt_reference:reference>/attachments/<int:pk>/",
         downloads.AttachmentDownloadView.as_view(),
         name="attachment_download",
     ),
@@ -25,6 +42,10 @@ urlpatterns = [
     path("staff/", staff.QueueView.as_view(), name="staff_queue"),
     path("staff/dashboard/", staff.DashboardView.as_view(), name="staff_dashboard"),
     path("staff/new/", staff.PhoneTicketCreateView.as_view(), name="staff_ticket_create"),
-    path("staff/tickets/<str:reference>/", staff.StaffTicketDetailView.as_view(), name="staff_ticket_detail"),
-    path("staff/tickets/<str:reference>/update/", staff.StaffTicketUpdateView.as_view(), name="staff_ticket_update"),
+    path("staff/tickets/<hdt_reference:reference>/", staff.StaffTicketDetailView.as_view(), name="staff_ticket_detail"),
+    path(
+        "staff/tickets/<hdt_reference:reference>/update/",
+        staff.StaffTicketUpdateView.as_view(),
+        name="staff_ticket_update",
+    ),
 ]

@@ -227,7 +227,10 @@ def test_malformed_filters_are_400_not_500(desk, thread, query):
 def test_hostile_references_are_404(client, desk, thread, reference):
     web_client(client, desk.customer)
     assert client.get(f"/support/tickets/{reference}/").status_code == 404
+    assert client.get(f"/support/tickets/{reference}/attachments/1/").status_code == 404
     assert token_client(desk.customer).get(f"/api/tickets/{reference}/").status_code == 404
+    web_client(client, desk.agent)
+    assert client.get(f"/support/staff/tickets/{reference}/").status_code == 404
 
 
 @pytest.mark.parametrize(
