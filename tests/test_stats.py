@@ -160,3 +160,15 @@ def test_figures_are_cached_briefly(seeded, django_assert_num_queries):
     stats.figures(departments=[seeded.sales])
     with django_assert_num_queries(0):
         stats.figures(departments=[seeded.sales])
+
+
+def test_dashboard_queries_do_not_grow_with_tickets(seeded):
+    client = client_for(seeded.supervisor)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/support/staff/dashboard/").status_code == 200
+    for i in range(12):
+        seeded.ticket(seeded.billing, subject=f"more {i}")
+    cache.clear()
+    with CaptureQueriesContext(connection) as many:
+        client.get("/support/staff/dashboard/")
+    assert len(few) == len(many)
