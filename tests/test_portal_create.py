@@ -176,6 +176,26 @@ def test_second_identical_submission_lands_on_the_first_ticket(client, customer)
     assert f"You already sent this request as ticket {ticket.reference}" in html
 
 
+def test_resubmission_is_answered_even_past_the_rate_limit(client, customer, settings):
+    settings.HELPDESK_TICKETS = {
+        **settings.HELPDESK_TICKETS,
+        "API_THROTTLE_RATES": {"ticket_create": "1/hour", "reply": None},
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    department, types, _ = make_catalogue()
+    data = {"subject": "Site is down", "description": "Nothing loads."}
+    client.post(form_url(department, types[0]), data)
+    again = client.post(form_url(department, types[0]), data)
+    ticket = Ticket.objects.get()
+    assert again.status_code == 302 and again.url == ticket.get_absolute_url()
+    # Something new is still limited, with the text kept.
+    other = client.post(form_url(department, types[0]), {"subject": "Another", "description": "thing"})
+    assert other.status_code == 429 and 'value="Another"' in other.content.decode()
+    cache.clear()
+
+
 def test_duplicate_under_another_type_is_still_refused(client, customer):
     department, types, _ = make_catalogue()
     data = {"subject": "Site is down", "description": "Nothing loads."}

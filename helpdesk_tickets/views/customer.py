@@ -178,8 +178,26 @@ class TicketCreateView(DepartmentStepMixin, HelpdeskPageMixin, FormView):
         context["step"] = 3
         return context
 
+    def already_sent(self, existing):
+        """The customer's identical open ticket: shown instead of a second one (or an error)."""
+        messages.info(
+            self.request,
+            _(
+                "You already sent this request as ticket %(reference)s, so no new ticket was opened. "
+                "Please add anything new as a reply below."
+            )
+            % {"reference": existing.reference},
+        )
+        return HttpResponseRedirect(existing.get_absolute_url())
+
     def form_valid(self, form):
         data = form.cleaned_data
+        # A resubmission (double click, refresh, back and Send) is answered with
+        # the first ticket before the rate limit counts it; the service's guard
+        # below still decides under concurrency.
+        existing = services.find_duplicate(self.request.user, self.department, data["subject"], data["description"])
+        if existing is not None:
+            return self.already_sent(existing)
         try:
             ratelimit.check_rate(self.request, "ticket_create")
         except ratelimit.RateLimited as exc:
@@ -200,15 +218,7 @@ class TicketCreateView(DepartmentStepMixin, HelpdeskPageMixin, FormView):
                 channel="web",
             )
         except services.DuplicateTicket as exc:
-            messages.info(
-                self.request,
-                _(
-                    "You already sent this request as ticket %(reference)s, so no new ticket was opened. "
-                    "Please add anything new as a reply below."
-                )
-                % {"reference": exc.existing.reference},
-            )
-            return HttpResponseRedirect(exc.existing.get_absolute_url())
+            return self.already_sent(exc.existing)
         except ValidationError as exc:
             apply_service_errors(form, exc)
             return self.form_invalid(form)
