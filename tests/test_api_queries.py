@@ -11,7 +11,7 @@ from django.core.cache import cache
 from helpdesk_tickets import services
 
 from . import factories_api
-from .factories import DepartmentFactory, UserFactory, make_agent, make_ticket
+from .factories import DepartmentFactory, ProductFactory, TicketTypeFactory, UserFactory, make_agent, make_ticket
 from .factories_api import png, token_client
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +93,22 @@ def test_thread(setup, get_with, role, expected):
     add(27)
     body = get_with(client, url, expected)
     assert len(body["results"]) == 30
+
+
+@pytest.mark.parametrize("path", ["ticket-types", "products"])
+def test_offered_lists(setup, get_with, path):
+    department, agent, customer = setup
+    client = token_client(customer)
+    factory = TicketTypeFactory if path == "ticket-types" else ProductFactory
+
+    def add(n):
+        for i in range(n):
+            offered = factory()
+            if i % 2:
+                offered.departments.add(department)
+
+    add(3)
+    # Token and user, the department, the list.
+    assert len(get_with(client, f"/api/{path}/?department=billing", 3)) == 3
+    add(27)
+    assert len(get_with(client, f"/api/{path}/?department=billing", 3)) == 30
