@@ -213,6 +213,8 @@ def test_unknown_filter_keys_are_not_lookups(desk, thread, query):
         "priority=%00",
         "created_after=not-a-date",
         "search=" + "a" * 500,
+        "search=a%00b",
+        "assignee=a%00b",
         "assignee=" + "b" * 200,
     ],
 )
@@ -295,3 +297,17 @@ def test_pages_cannot_be_framed(client, desk):
         response = client.get(url)
         assert response["X-Frame-Options"] == "DENY"
         assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_nul_bytes_in_web_queries_are_harmless(client, desk, thread):
+    """PostgreSQL refuses NUL in text: no query parameter may carry one into SQL."""
+    web_client(client, desk.customer)
+    similar = reverse("helpdesk_tickets:ticket_similar", args=[desk.department.slug])
+    assert client.get(similar + "?q=abc%00def").status_code == 200
+    assert client.get(reverse("helpdesk_tickets:ticket_list") + "?status=%00").status_code == 200
+    web_client(client, desk.agent)
+    for query in ("q=a%00b", "department=%00", "assignee=%00", "sort=%00", "page=%00"):
+        assert client.get(reverse("helpdesk_tickets:staff_queue") + "?" + query).status_code == 200, query
+    reply = client.post(reverse("helpdesk_tickets:staff_ticket_detail", args=[thread[0].reference]), {"body": "a\x00b"})
+    assert reply.status_code in (200, 400)
+    assert not Message.objects.filter(body__contains="a").filter(author=desk.agent, internal=False).exists()
