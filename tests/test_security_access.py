@@ -311,3 +311,16 @@ def test_nul_bytes_in_web_queries_are_harmless(client, desk, thread):
     reply = client.post(reverse("helpdesk_tickets:staff_ticket_detail", args=[thread[0].reference]), {"body": "a\x00b"})
     assert reply.status_code in (200, 400)
     assert not Message.objects.filter(body__contains="a").filter(author=desk.agent, internal=False).exists()
+
+
+def test_an_idempotency_key_never_replays_another_users_answer(desk):
+    first = token_client(desk.customer).post(
+        "/api/tickets/", desk.api_payload(subject="Mine"), format="json", HTTP_IDEMPOTENCY_KEY="shared-key"
+    )
+    second = token_client(desk.other).post(
+        "/api/tickets/", desk.api_payload(subject="Theirs"), format="json", HTTP_IDEMPOTENCY_KEY="shared-key"
+    )
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["reference"] != second.json()["reference"]
+    assert "Mine" not in second.content.decode()
+    assert Ticket.objects.get(reference=second.json()["reference"]).requester == desk.other
