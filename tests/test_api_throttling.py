@@ -55,3 +55,11 @@ def test_a_scope_set_to_none_is_not_limited(world, settings):
 def test_a_scope_left_out_keeps_its_default(settings):
     _limit(settings, reply="5/minute")
     assert throttle_rate("ticket_create") == "30/hour" and throttle_rate("reply") == "5/minute"
+
+
+def test_closing_is_not_counted_as_opening(world, settings):
+    _limit(settings, ticket_create="1/hour")
+    client = world.client("customer")
+    assert client.post("/api/tickets/", _new(1), format="json").status_code == 201
+    assert client.post(f"/api/tickets/{world.ticket.reference}/close/").status_code == 200
+    assert client.post("/api/tickets/", _new(2), format="json").status_code == 429

@@ -239,19 +239,26 @@ class TicketSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    #: Stands for the reference in a reversed URL (it matches the URL pattern of references).
+    _REFERENCE_PLACEHOLDER = "0REFERENCE0PLACEHOLDER0"
+
+    def _ticket_url(self, view_name, ticket):
+        # One reverse() per list instead of two per row (a third of the list's
+        # serialisation time): references are URL-safe, so the rest is a substitution.
+        templates = self.__dict__.setdefault("_url_templates", {})
+        if view_name not in templates:
+            templates[view_name] = reverse(
+                view_name,
+                kwargs={"reference": self._REFERENCE_PLACEHOLDER},
+                request=self.context.get("request"),
+            )
+        return templates[view_name].replace(self._REFERENCE_PLACEHOLDER, ticket.reference)
+
     def get_url(self, ticket) -> str:
-        return reverse(
-            "helpdesk_tickets_api:ticket-detail",
-            kwargs={"reference": ticket.reference},
-            request=self.context.get("request"),
-        )
+        return self._ticket_url("helpdesk_tickets_api:ticket-detail", ticket)
 
     def get_messages_url(self, ticket) -> str:
-        return reverse(
-            "helpdesk_tickets_api:ticket-messages",
-            kwargs={"reference": ticket.reference},
-            request=self.context.get("request"),
-        )
+        return self._ticket_url("helpdesk_tickets_api:ticket-messages", ticket)
 
     def get_product_name(self, ticket) -> str | None:
         return ticket.product.display_name if ticket.product_id else None

@@ -105,7 +105,7 @@ def idempotent(request, fingerprint_data, operation):
         with service_errors():
             status_code, body = operation()
         return Response(body, status=status_code)
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ValidationError({"Idempotency-Key": [_("Use 1 to 255 visible ASCII characters.")]})
     fingerprint = services.request_fingerprint({"path": request.path, **fingerprint_data})
     with service_errors():
@@ -186,11 +186,13 @@ class HelpdeskAPIMixin:
         # (not frozen at import), so the API follows the host's settings.
         return [authenticator() for authenticator in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
 
+    def get_write_throttle_scope(self):
+        return self.throttle_scope_for_post if self.request.method == "POST" else None
+
     def get_throttles(self):
         throttles = super().get_throttles()
-        if self.request.method == "POST" and self.throttle_scope_for_post:
-            throttles += throttles_for(self.throttle_scope_for_post)
-        return throttles
+        scope = self.get_write_throttle_scope()
+        return throttles + throttles_for(scope) if scope else throttles
 
 
 def visible_ticket(request, reference, queryset=None):
@@ -306,12 +308,9 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
         # Filters and ordering apply to the list only.
         return get_object_or_404(self.get_queryset(), reference=self.kwargs["reference"])
 
-    def throttle_scope(self):
+    def get_write_throttle_scope(self):
+        # Opening a ticket counts; closing and reopening do not.
         return "ticket_create" if self.action == "create" else None
-
-    def get_throttles(self):
-        self.throttle_scope_for_post = self.throttle_scope()
-        return super().get_throttles()
 
     def _render(self, ticket, status_code=status.HTTP_200_OK):
         ticket = Ticket.objects.with_related().get(pk=ticket.pk)
