@@ -236,3 +236,31 @@ def test_similar_box_stays_hidden_for_unrelated_subjects(page, live_server, lang
     page.fill("#id_subject", "zzz qqq www")
     page.wait_for_timeout(800)
     assert page.locator("[data-hdt-similar]").is_hidden()
+
+
+def test_journey_works_without_javascript(chromium, live_server, language, journey):
+    """Every step is a plain link or form: the ticket is sent with scripting off."""
+    text = TEXT[language]
+    context = chromium.new_context(java_script_enabled=False, locale=text["locale"])
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        log_in(page, live_server, journey["customer"])
+        page.get_by_role("link", name=text["send_ticket"], exact=True).first.click()
+        page.get_by_role("link", name=re.compile(text["department"])).click()
+        page.get_by_role("link", name=re.compile(text["ticket_type"])).click()
+        page.wait_for_url(re.compile(r"/support/new/technical/bug/$"))
+        page.fill("#id_subject", "No script here")
+        page.fill("#id_description", "Sent from a browser without JavaScript.")
+        page.set_input_files("#id_attachments", [str(f) for f in journey["files"]])
+        page.get_by_role("button", name=text["send"], exact=True).click()
+        page.wait_for_url(re.compile(r"/support/tickets/HD-\w+/$"))
+        ticket = Ticket.objects.get(subject="No script here")
+        assert ticket.reference in page.locator(".hdt-ticket-facts").inner_text()
+        assert Attachment.objects.filter(message__ticket=ticket).count() == 2
+        page.get_by_role("button", name=re.compile("بستن تیکت|Close ticket")).click()
+        page.wait_for_url(re.compile(re.escape(ticket.get_absolute_url()) + "$"))
+        ticket.refresh_from_db()
+        assert ticket.status == "closed"
+    finally:
+        context.close()
