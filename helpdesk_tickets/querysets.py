@@ -136,7 +136,13 @@ def _username_field():
 
 class MessageQuerySet(models.QuerySet):
     def visible_to(self, user, ticket):
-        """The thread of ``ticket`` as ``user`` may read it (customers never get internal notes)."""
+        """The thread of ``ticket`` as ``user`` may read it (customers never get internal notes).
+
+        Empty for someone who may not see the ticket at all, so a caller
+        that forgot to check the ticket first still leaks nothing.
+        """
+        if not permissions.can_view(user, ticket):
+            return self.none()
         qs = self.filter(ticket=ticket)
         if not permissions.can_see_internal(user, ticket):
             qs = qs.filter(internal=False)

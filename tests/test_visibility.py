@@ -110,6 +110,16 @@ def test_customers_never_get_internal_notes(world):
     assert not permissions.can_see_internal(world.customer, world.ticket_a)
 
 
+@pytest.mark.parametrize("who", ["other_customer", "anonymous", "agent_of_b"])
+def test_strangers_get_no_thread_at_all(world, who):
+    user = {
+        "other_customer": world.other_customer,
+        "anonymous": AnonymousUser(),
+        "agent_of_b": make_agent(world.dept_b),
+    }[who]
+    assert not Message.objects.visible_to(user, world.ticket_a).exists()
+
+
 def test_staff_read_the_whole_thread(world):
     for user in (world.agent_a, world.supervisor):
         assert list(Message.objects.visible_to(user, world.ticket_a).values_list("body", flat=True)) == [
