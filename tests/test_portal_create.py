@@ -269,6 +269,13 @@ def test_similar_matches_persian_despite_keyboard_variants(client, customer):
     assert [r["reference"] for r in similar(client, department, "مشكل ورود")] == [mine.reference]
 
 
+def test_similar_ignores_common_words(client, customer):
+    department, types, _ = make_catalogue()
+    open_ticket(customer, department, types[0], subject="The invoice is in the mail", description="x")
+    assert similar(client, department, "the password is in the") == []
+    assert len(similar(client, department, "the invoice")) == 1
+
+
 def test_similar_needs_a_few_characters_and_login(client, customer):
     department, types, _ = make_catalogue()
     open_ticket(customer, department, types[0], subject="ab cd")

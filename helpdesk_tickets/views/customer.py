@@ -26,6 +26,11 @@ from .mixins import HelpdeskPageMixin
 SIMILAR_LIMIT = 5
 #: How many of the customer's open tickets in a department are compared at most.
 SIMILAR_CANDIDATES = 200
+#: Words too common to make two requests look alike (already normalised: Persian yeh and kaf).
+SIMILAR_STOPWORDS = frozenset(
+    "a an and are at be but by can for from has have i in is it my of on or our so the this that to was we "
+    "with you your اون این آن از با برای به تا در را که و یا یک هم است بود شد می نمی ها های من ما".split()
+)
 
 
 def _active_departments():
@@ -244,7 +249,9 @@ class SimilarTicketsView(DepartmentStepMixin, HelpdeskPageMixin, View):
 
     def get(self, request, *args, **kwargs):
         department = self.get_department()
-        terms = {t for t in normalize_text(request.GET.get("q", "")).split() if len(t) >= 2}
+        terms = {
+            t for t in normalize_text(request.GET.get("q", "")).split() if len(t) >= 2 and t not in SIMILAR_STOPWORDS
+        }
         if sum(len(t) for t in terms) < self.min_query_length:
             return JsonResponse({"results": []})
         candidates = (
@@ -264,7 +271,8 @@ class SimilarTicketsView(DepartmentStepMixin, HelpdeskPageMixin, View):
                 if term in words or (len(term) >= 3 and any(word.startswith(term) for word in words)):
                     # Subject words count double: that is what the customer is typing.
                     score += 2 if term in subject_words else 1
-            if score:
+            # One subject word in common, or two from the description.
+            if score >= 2:
                 scored.append((score, reference, subject))
         scored.sort(key=lambda row: -row[0])
         results = [
