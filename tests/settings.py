@@ -4,7 +4,9 @@ SQLite uses a file (not :memory:) so that threads in concurrency tests
 share one database.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
@@ -13,6 +15,8 @@ from example_project.settings import *  # noqa: E402,F403
 from example_project.settings import DATABASES  # noqa: E402
 
 _tmp = tempfile.mkdtemp(prefix="helpdesk-tests-")
+# The SQLite file and uploaded attachments go with the run.
+atexit.register(shutil.rmtree, _tmp, ignore_errors=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(_tmp, "test.sqlite3")}
 else:
