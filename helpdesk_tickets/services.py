@@ -420,6 +420,13 @@ def _apply_status(ticket, new, now):
         ticket.resolution_seconds = max(0, int(worked.total_seconds()))
         changed += ["resolved_at", "resolution_seconds"]
     elif new in OPEN_STATUSES and old == Status.RESOLVED:
+        if ticket.resolved_at is not None:
+            # The clock stood still while the ticket was resolved (the customer had the
+            # ball, as in awaiting_customer): a reopened ticket is not overdue at once.
+            cal = cal or sla.calendar()
+            ticket.sla_paused_total += cal.between(ticket.resolved_at, now)
+            sla.recompute_due_times(ticket, cal)
+            changed += ["sla_paused_total", "resolution_due", "first_response_due"]
         ticket.resolved_at = None
         ticket.resolution_seconds = None
         changed += ["resolved_at", "resolution_seconds"]

@@ -269,3 +269,34 @@ def test_department_targets_fall_back_to_the_site_default():
     assert department.effective_first_response_target == timedelta(minutes=30)
     department.first_response_target = timedelta(minutes=10)
     assert department.effective_first_response_target == timedelta(minutes=10)
+
+
+@needs_db
+@override_settings(HELPDESK_TICKETS={**IRAN_SETTINGS, "WEEKEND_DAYS": [], "BUSINESS_HOURS": None})
+def test_time_spent_resolved_does_not_count_when_the_customer_reopens():
+    """A ticket resolved in time and reopened days later by the customer is not instantly overdue."""
+    desk = make_desk()
+    desk.sales.resolution_target = timedelta(hours=4)
+    desk.sales.save()
+    t0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    with at(t0):
+        ticket = desk.ticket()
+    with at(t0 + timedelta(minutes=10)):
+        services.post_reply(ticket=ticket, author=desk.agent, body="Which page?")
+    with at(t0 + timedelta(minutes=20)):
+        services.post_reply(ticket=ticket, author=desk.customer, body="The invoice page")  # 10 min paused
+    with at(t0 + timedelta(hours=1)):
+        services.resolve(ticket, by=desk.agent)
+    assert ticket.resolution_seconds == 50 * 60
+    with at(t0 + timedelta(days=3)):
+        services.post_reply(ticket=ticket, author=desk.customer, body="It broke again")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+    # 50 minutes of the 4 hours were used before it was resolved; the days it spent resolved do not count.
+    assert ticket.sla_paused_total == timedelta(days=3, minutes=-50)
+    assert ticket.resolution_due == t0 + timedelta(days=3, hours=3, minutes=10)
+    assert not Ticket.objects.breached(t0 + timedelta(days=3, minutes=5)).filter(pk=ticket.pk).exists()
+    with at(t0 + timedelta(days=3, hours=2)):
+        services.resolve(ticket, by=desk.agent)
+    ticket.refresh_from_db()
+    assert ticket.resolution_seconds == (2 * 60 + 50) * 60  # 50 minutes, then two more hours
