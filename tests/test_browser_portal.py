@@ -264,3 +264,24 @@ def test_journey_works_without_javascript(chromium, live_server, language, journ
         assert ticket.status == "closed"
     finally:
         context.close()
+
+
+def test_wizard_can_be_driven_by_keyboard_with_visible_focus(page, live_server, language, journey):
+    log_in(page, live_server, journey["customer"])
+    page.goto(f"{live_server.url}/support/new/")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('hdt-card')"):
+            break
+    else:
+        pytest.fail("no department card reachable with Tab")
+    focused, resting = page.evaluate(
+        """() => {
+            const other = [...document.querySelectorAll('.hdt-card')].find(c => c !== document.activeElement);
+            return [getComputedStyle(document.activeElement).boxShadow, getComputedStyle(other).boxShadow];
+        }"""
+    )
+    assert focused != resting  # the focus ring shows
+    page.snap("keyboard-focus")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/support/new/[\w-]+/$"))
