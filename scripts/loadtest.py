@@ -8,6 +8,7 @@ For each database asked for (PostgreSQL, MariaDB) it:
 3. starts gunicorn with several workers for ``example_project.wsgi`` on 127.0.0.1;
 4. fires concurrent requests from a thread pool:
    identical ``POST /api/tickets/`` bursts (one ticket per burst must win, the rest are refused as duplicates),
+   identical bursts through the portal's form (logged-in sessions; every click lands on the one ticket),
    identical bursts with one ``Idempotency-Key`` (one ticket, every answer names it),
    distinct submissions (each must create a ticket) and replies to those tickets;
 5. checks the database against what the clients were told, and prints the figures.
@@ -20,8 +21,11 @@ Every request goes to 127.0.0.1; the run is bounded in requests and in time (``-
 
 import argparse
 import concurrent.futures
+import http.client
+import http.cookies
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -32,6 +36,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -39,6 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "example_project"
 DB_NAME = "helpdesk_load"
+#: Password of the load test's own customer accounts (in its throw-away database).
+PASSWORD = secrets.token_urlsafe(12)
 SERVERS = {
     "postgres": "postgres://postgres@127.0.0.1:5432/",
     "mariadb": "mysql://root@127.0.0.1:3306/",
@@ -56,6 +63,8 @@ ticket_type.departments.add(department)
 tokens = []
 for n in range(%(customers)d):
     user, _ = get_user_model().objects.get_or_create(username=f"load{n}", defaults={"email": f"load{n}@example.com"})
+    user.set_password(%(password)r)
+    user.save(update_fields=["password"])
     tokens.append(Token.objects.get_or_create(user=user)[0].key)
 print(json.dumps({"tokens": tokens}))
 """
@@ -154,6 +163,11 @@ class Client:
         self.lock = threading.Lock()
         self.latencies, self.statuses = [], []
 
+    def record(self, status, elapsed):
+        with self.lock:
+            self.latencies.append(elapsed)
+            self.statuses.append(status)
+
     def request(self, method, path, token, payload=None, headers=None):
         data = json.dumps(payload).encode() if payload is not None else None
         request = urllib.request.Request(self.base + path, data=data, method=method)
@@ -171,14 +185,70 @@ class Client:
             status, body = exc.code, exc.read()
         except OSError as exc:  # connection reset, time-out: counted as a server failure
             status, body = 599, str(exc).encode()
-        elapsed = time.perf_counter() - started
-        with self.lock:
-            self.latencies.append(elapsed)
-            self.statuses.append(status)
+        self.record(status, time.perf_counter() - started)
         try:
             return status, json.loads(body or b"null")
         except ValueError:
             return status, {"raw": body[:200].decode(errors="replace")}
+
+
+class WebSession:
+    """A logged-in browser-like session of one customer on the portal (cookies and CSRF by hand).
+
+    The site runs in production mode, so its cookies are marked Secure; over
+    plain HTTP on loopback they are sent back here explicitly.
+    """
+
+    def __init__(self, client, username):
+        self.client, self.cookies = client, {}
+        status, _headers, body = self.send("GET", "/accounts/login/")
+        form = {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": self.csrf(body)}
+        status, headers, _body = self.send("POST", "/accounts/login/", form)
+        if status != 302 or "sessionid" not in self.cookies:
+            raise SystemExit(f"could not log {username} in to the portal ({status})")
+
+    @staticmethod
+    def csrf(body):
+        found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+        if not found:
+            raise SystemExit("no CSRF token in the page")
+        return found.group(1).decode()
+
+    def send(self, method, path, form=None, record=False):
+        host, port = self.client.base.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=self.client.timeout)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            status, data, received = response.status, response.read(), response.getheaders()
+        except OSError as exc:
+            status, data, received = 599, str(exc).encode(), []
+        finally:
+            connection.close()
+        if record:
+            self.client.record(status, time.perf_counter() - started)
+        for name, value in received:
+            if name.lower() == "set-cookie":
+                for key, morsel in http.cookies.SimpleCookie(value).items():
+                    self.cookies[key] = morsel.value
+        return status, dict((k.lower(), v) for k, v in received), data
+
+    def submit_ticket(self, subject, description):
+        """Send the portal's form once; returns (status, reference the browser is sent to)."""
+        path = "/support/new/load/question/"
+        status, _headers, body = self.send("GET", path)
+        if status != 200:
+            return status, None
+        form = {"subject": subject, "description": description, "csrfmiddlewaretoken": self.csrf(body)}
+        status, headers, _body = self.send("POST", path, form, record=True)
+        found = re.search(r"/tickets/([A-Za-z0-9-]+)/", headers.get("location", ""))
+        return status, found.group(1) if found else None
 
 
 def wait_until_up(client, token, deadline):
@@ -210,9 +280,8 @@ def run(kind, args):
     media = tempfile.mkdtemp(prefix="helpdesk-load-media-")
     env = site_env(kind, media)
     manage(env, "migrate", "--noinput", "-v0")
-    tokens = json.loads(manage(env, "shell", "-c", SETUP % {"customers": args.customers}).strip().splitlines()[-1])[
-        "tokens"
-    ]
+    output = manage(env, "shell", "-c", SETUP % {"customers": args.customers, "password": PASSWORD})
+    tokens = json.loads(output.strip().splitlines()[-1])["tokens"]
     port = free_port(range(8501, 8510))
     gunicorn = subprocess.Popen(
         [
@@ -277,6 +346,28 @@ def exercise(kind, args, env, client, tokens, deadline):
     for subject in {s for s in owners}:
         if len(winners.get(subject, [])) != 1:
             problems.append(f"identical burst {subject!r}: {len(winners.get(subject, []))} tickets created, expected 1")
+
+    # 1b. The same through the portal's form: several identical posts of one customer at once.
+    web_identical = 0
+    sessions = [WebSession(client, f"load{n}") for n in range(len(tokens))]
+    jobs, owners = [], []
+    for n, session in enumerate(sessions):
+        subject = f"Web identical {run_id} {n}"
+        expected_subjects[subject] = f"load{n}"
+        for _ in range(args.burst_size):
+            jobs.append(lambda w=session, s=subject: w.submit_ticket(s, "Typed once, clicked many times."))
+            owners.append(subject)
+    landed = {}
+    for subject, (status, reference) in zip(owners, submit_all(jobs), strict=True):
+        if status == 302 and reference:
+            landed.setdefault(subject, set()).add(reference)
+            web_identical += 1
+        elif status < 500:
+            problems.append(f"web burst {subject!r}: unexpected {status}")
+    for subject in set(owners):
+        # Every click lands on the one ticket: the first created it, the others were pointed to it.
+        if len(landed.get(subject, set())) != 1:
+            problems.append(f"web burst {subject!r} landed on {landed.get(subject)}")
 
     # 2. Retries with one Idempotency-Key: one ticket, every answer names it.
     jobs, owners = [], []
@@ -352,7 +443,7 @@ def exercise(kind, args, env, client, tokens, deadline):
         "requests": len(client.statuses),
         "tickets_created": len(references),
         "tickets_expected": len(expected_subjects),
-        "duplicates_refused": duplicates_refused,
+        "duplicates_refused": duplicates_refused + max(0, web_identical - len(sessions)),
         "replies_created": sum(replies_ok.values()),
         "references_unique": len(set(references)) == len(references),
         "lost_tickets": lost,
@@ -394,7 +485,8 @@ def main(argv=None):
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
-    per_user = args.bursts + 1 + args.distinct
+    # Every POST counts against the per-user limit, refused duplicates and replays included.
+    per_user = (args.bursts + 2) * args.burst_size + args.distinct
     if per_user > 25:
         parser.error("keep new tickets per customer under the default API limit (30/hour): add --customers instead")
 
