@@ -77,7 +77,7 @@ class TicketQuerySet(models.QuerySet):
         if not terms:
             return self
         raw = (query or "").strip()
-        person = Q(requester__email__iexact=raw) | Q(**{f"requester__{_username_field()}__iexact": raw})
+        person = _same_person(raw, prefix="requester__")
         if connections[self.db].vendor == "postgresql":
             from django.contrib.auth import get_user_model
             from django.contrib.postgres.expressions import ArraySubquery
@@ -86,7 +86,7 @@ class TicketQuerySet(models.QuerySet):
             # The same people, looked up once (an InitPlan) rather than joined:
             # with every branch of the OR on an indexed column, PostgreSQL
             # combines the indexes of migration 0002 instead of reading the table.
-            people = get_user_model().objects.filter(Q(email__iexact=raw) | Q(**{f"{_username_field()}__iexact": raw}))
+            people = get_user_model().objects.filter(_same_person(raw))
             person = Q(_EqualsAny(models.F("requester_id"), ArraySubquery(people.values("pk"))))
 
             words = re.findall(r"\w+", normalized)[:10]
@@ -128,10 +128,20 @@ class _EqualsAny(models.Func):
     output_field = models.BooleanField()
 
 
-def _username_field():
+def _same_person(raw, prefix=""):
+    """Users whose username or e-mail address is exactly ``raw`` (for any user model: the e-mail
+    field is the model's ``EMAIL_FIELD``, used only if the model has it)."""
     from django.contrib.auth import get_user_model
+    from django.core.exceptions import FieldDoesNotExist
 
-    return get_user_model().USERNAME_FIELD
+    user_model = get_user_model()
+    condition = Q(**{f"{prefix}{user_model.USERNAME_FIELD}__iexact": raw})
+    email_field = user_model.get_email_field_name()
+    try:
+        user_model._meta.get_field(email_field)
+    except FieldDoesNotExist:
+        return condition
+    return condition | Q(**{f"{prefix}{email_field}__iexact": raw})
 
 
 class MessageQuerySet(models.QuerySet):

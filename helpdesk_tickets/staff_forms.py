@@ -8,6 +8,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -58,11 +59,30 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
+def _has_field(name):
+    try:
+        User._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def full_name(user):
+    """The user's full name, or "" (custom user models need not have one)."""
+    get_full_name = getattr(user, "get_full_name", None)
+    return (get_full_name() if get_full_name else "") or ""
+
+
+def user_email(user):
+    """The user's e-mail address, or ""."""
+    return getattr(user, user.get_email_field_name(), "") or ""
+
+
 def user_label(user):
     """How staff pages name a person: full name, with the username to tell namesakes apart."""
     if user is None:
         return ""
-    full = user.get_full_name()
+    full = full_name(user)
     return f"{full} ({user.get_username()})" if full else user.get_username()
 
 
@@ -103,7 +123,7 @@ def assignable_users(department_ids):
             | Q(pk__in=granted.values("user"))
             | Q(pk__in=granted.values("group__user"))
         )
-        .order_by("first_name", "last_name", User.USERNAME_FIELD)
+        .order_by(*[f for f in ("first_name", "last_name") if _has_field(f)], User.USERNAME_FIELD)
     )
 
 
@@ -243,15 +263,18 @@ def find_customers(query, limit=20):
     query = (query or "").strip()
     if not query:
         return User.objects.none()
-    exact = Q(**{f"{User.USERNAME_FIELD}__iexact": query}) | Q(email__iexact=query)
+    email = User.get_email_field_name()
+    exact = Q(**{f"{User.USERNAME_FIELD}__iexact": query})
+    if _has_field(email):
+        exact |= Q(**{f"{email}__iexact": query})
+    # Whatever of these the user model has.
+    fields = [User.USERNAME_FIELD] + [f for f in (email, "first_name", "last_name") if _has_field(f)]
     words = Q()
     for word in query.split()[:5]:
-        words &= (
-            Q(**{f"{User.USERNAME_FIELD}__icontains": word})
-            | Q(email__icontains=word)
-            | Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-        )
+        any_field = Q()
+        for field in fields:
+            any_field |= Q(**{f"{field}__icontains": word})
+        words &= any_field
     return User.objects.filter(is_active=True).filter(exact | words).order_by(User.USERNAME_FIELD)[:limit]
 
 
@@ -305,7 +328,8 @@ class PhoneTicketForm(forms.Form):
     def set_candidates(self, candidates):
         """Offer ``candidates`` as the customer choices, with e-mails to tell namesakes apart."""
         self.fields["requester"].widget.choices = [
-            (user.pk, f"{user_label(user)} · {user.email}" if user.email else user_label(user)) for user in candidates
+            (user.pk, f"{user_label(user)} · {user_email(user)}" if user_email(user) else user_label(user))
+            for user in candidates
         ]
 
 

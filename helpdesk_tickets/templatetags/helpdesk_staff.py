@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
-from ..staff_forms import user_label
+from ..staff_forms import full_name, user_label
 from .helpdesk_tickets import localize_digits, use_jalali
 
 register = template.Library()
@@ -113,10 +113,10 @@ def render_canned(canned, ticket, agent):
     """
     requester = ticket.requester
     values = {
-        "customer_name": requester.get_full_name() or requester.get_username(),
+        "customer_name": full_name(requester) or requester.get_username(),
         "reference": ticket.reference,
         "subject": ticket.subject,
-        "agent_name": agent.get_full_name() or agent.get_username(),
+        "agent_name": full_name(agent) or agent.get_username(),
     }
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], canned.body)
 
@@ -132,7 +132,7 @@ def hdt_staff_user(user):
     """Full name and username, each isolated so a Persian name and a Latin username never jumble."""
     if user is None:
         return ""
-    full = user.get_full_name()
+    full = full_name(user)
     if not full:
         return format_html('<bdi dir="ltr">{}</bdi>', user.get_username())
     return format_html('<bdi>{}</bdi> <bdi class="hdt-staff-username" dir="ltr">({})</bdi>', full, user.get_username())
