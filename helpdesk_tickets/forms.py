@@ -69,6 +69,15 @@ def _attachments_field():
     field = MultipleFileField(label=_("Attachments"))
     field.widget.attrs.update({"accept": limits["accept"], "data-max-files": limits["max_files"]})
     field.widget.attrs["data-max-size"] = limits["max_size"]
+    # Said by the script as soon as too many files are chosen (the server refuses them anyway).
+    field.widget.attrs["data-too-many"] = localize_digits(
+        ngettext(
+            "At most %(count)d file can be attached; please choose fewer.",
+            "At most %(count)d files can be attached; please choose fewer.",
+            limits["max_files"],
+        )
+        % {"count": limits["max_files"]}
+    )
     # Units for the script that lists the chosen files, in the reader's language.
     field.widget.attrs["data-size-units"] = "|".join(
         str(pgettext("file size", unit)) for unit in ("%(size)s bytes", "%(size)s KB", "%(size)s MB", "%(size)s GB")

@@ -114,7 +114,7 @@ def journey(language, tmp_path):
     return {"customer": customer, "agent": agent, "earlier": earlier, "files": [screenshot, notes]}
 
 
-def test_whole_journey(page, live_server, language, journey):
+def test_whole_journey(page, live_server, language, journey, tmp_path):
     from django.core.cache import cache
 
     cache.clear()
@@ -146,7 +146,15 @@ def test_whole_journey(page, live_server, language, journey):
     assert journey["earlier"].reference in similar.inner_text()
     assert text["look_alike"] in similar.inner_text()
     page.fill("#id_description", text["description"])
+    # Too many files are flagged at once, before anything is uploaded.
+    many = [tmp_path / f"shot-{n}.png" for n in range(6)]
+    for path in many:
+        path.write_bytes(PNG)
+    page.set_input_files("#id_attachments", [str(f) for f in many])
+    assert page.locator(".hdt-file-list .hdt-file-too-big").count() == 1
     page.set_input_files("#id_attachments", [str(f) for f in journey["files"]])
+    assert page.locator(".hdt-file-list li").count() == 2
+    assert page.locator(".hdt-file-list .hdt-file-too-big").count() == 0
     page.snap("step3-form")
     page.get_by_role("button", name=text["send"], exact=True).click()
 

@@ -118,8 +118,16 @@
       }
       return units[step].replace("%(size)s", number);
     }
+    var maxFiles = parseInt(input.getAttribute("data-max-files"), 10) || 0;
     input.addEventListener("change", function () {
       while (list.firstChild) list.removeChild(list.firstChild);
+      var count = (input.files || []).length;
+      if (maxFiles && count > maxFiles) {
+        var warning = document.createElement("li");
+        warning.className = "hdt-file-too-big";
+        warning.textContent = input.getAttribute("data-too-many");
+        list.appendChild(warning);
+      }
       Array.prototype.forEach.call(input.files || [], function (file) {
         var li = document.createElement("li");
         var name = document.createElement("bdi");
