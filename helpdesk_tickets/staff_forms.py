@@ -208,6 +208,8 @@ class ReplyForm(forms.Form):
             (Status.RESOLVED, _("Mark resolved")),
         ],
     )
+    # When the page was shown, to tell the agent if someone wrote in the meantime.
+    seen = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
 
 class TicketUpdateForm(forms.Form):

@@ -1,5 +1,7 @@
 """The agent's ticket view: thread with internal notes, replies, canned replies, changes, history."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -210,3 +212,16 @@ def test_next_ticket_link_follows_the_queue_order(desk, ticket, agent_client):
     # Never the ticket on screen, one awaiting the customer, or another department's.
     next_ref = page.split('class="hdt-staff-next"', 1)[1]
     assert urgent.reference in next_ref[:300] and waiting.reference not in next_ref[:300]
+
+
+def test_agent_is_told_when_the_customer_wrote_meanwhile(desk, ticket, agent_client):
+    page = agent_client.get(url(ticket)).content.decode()
+    seen = re.search(r'name="seen" value="([^"]+)"', page).group(1)
+    services.post_reply(ticket=ticket, author=desk.customer, body="Also, the card is a Visa.")
+    response = agent_client.post(url(ticket), {"body": "Try again please", "seen": seen}, follow=True)
+    assert "The customer wrote again while you were replying" in response.content.decode()
+    # Nothing crossed this time.
+    page = agent_client.get(url(ticket)).content.decode()
+    seen = re.search(r'name="seen" value="([^"]+)"', page).group(1)
+    response = agent_client.post(url(ticket), {"body": "Done", "seen": seen}, follow=True)
+    assert "while you were replying" not in response.content.decode()

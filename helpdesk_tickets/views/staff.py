@@ -18,7 +18,7 @@ from django.views.generic import ListView, TemplateView, View
 
 from .. import permissions, services, stats
 from ..conf import settings as app_settings
-from ..models import OPEN_STATUSES, PRIORITY_RANK, CannedReply, Department, Status, Ticket
+from ..models import OPEN_STATUSES, PRIORITY_RANK, CannedReply, Department, Message, Status, Ticket
 from ..querysets import breached_q
 from ..staff_forms import (
     ASSIGNEE_MINE,
@@ -221,6 +221,7 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
                 form.add_error(None, _error_text(exc))
             else:
                 messages.success(request, _("Internal note added.") if internal else _("Reply sent to the customer."))
+                self.warn_about_crossed_messages(form.cleaned_data.get("seen"), message)
                 if then_status and not internal and then_status != ticket.status:
                     # A second step on purpose: the reply has gone out (and been e-mailed) whatever happens here.
                     try:
@@ -229,6 +230,21 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
                         messages.error(request, _error_text(exc))
                 return HttpResponseRedirect(f"{ticket.get_staff_url()}#message-{message.pk}")
         return self.render_to_response(self.get_context_data(reply_form=form), status=400)
+
+    def warn_about_crossed_messages(self, seen, message):
+        """Tell the agent when the customer or a colleague wrote while they were typing."""
+        if not seen:
+            return
+        crossed = set(
+            Message.objects.filter(ticket=self.ticket, created_at__gt=seen)
+            .exclude(pk=message.pk)
+            .exclude(author=self.request.user)
+            .values_list("from_staff", flat=True)
+        )
+        if False in crossed:
+            messages.warning(self.request, _("The customer wrote again while you were replying: read their message."))
+        elif True in crossed:
+            messages.warning(self.request, _("A colleague added to this ticket while you were replying."))
 
     def canned_replies(self):
         return CannedReply.objects.filter(active=True).filter(
