@@ -266,14 +266,16 @@ def plan_helpdesk(db, size, iterations, budget, api_list_max_size):
 # throughput
 
 
-def throughput(side, db, gunicorn, clients, per_client):
+def throughput(side, db, gunicorn, clients, per_client, env=None):
     import throughput as tp
 
     if side.name == "ours":
         app, path, tokens = "bench.wsgi:application", "/api/tickets/", [token(f"customer{i}") for i in range(4)]
 
         def make_body(n):
-            return {k: v.replace("{n}", f"tp-{n}") if isinstance(v, str) else v for k, v in NEW_TICKET.items()}
+            # Distinct from every earlier run on the same database (a repeat would be a duplicate, 409).
+            n = f"tp-{n}-{time.time_ns()}"
+            return {k: v.replace("{n}", n) if isinstance(v, str) else v for k, v in NEW_TICKET.items()}
 
     else:
         app, path, tokens = (
@@ -283,10 +285,11 @@ def throughput(side, db, gunicorn, clients, per_client):
         )
 
         def make_body(n):
+            n = f"tp-{n}-{time.time_ns()}"
             return {
                 "queue": 2,
-                "title": NEW_TICKET["subject"].replace("{n}", f"tp-{n}"),
-                "description": NEW_TICKET["description"].replace("{n}", f"tp-{n}"),
+                "title": NEW_TICKET["subject"].replace("{n}", n),
+                "description": NEW_TICKET["description"].replace("{n}", n),
                 "submitter_email": "customer1@example.com",
                 "priority": 3,
             }
@@ -294,7 +297,7 @@ def throughput(side, db, gunicorn, clients, per_client):
     result = tp.run(
         gunicorn=gunicorn,
         app=app,
-        env=side.env(db),
+        env={**side.env(db), **(env or {})},
         cwd=ROOT,
         port=PORTS[side.name],
         path=path,
@@ -308,6 +311,20 @@ def throughput(side, db, gunicorn, clients, per_client):
 
 
 # --------------------------------------------------------------------------
+
+
+def make_sides(args):
+    ours = Side("ours", sys.executable, "bench.settings", "bench_ours")
+    helpdesk = Side("django-helpdesk", args.helpdesk_python, "bench.django_helpdesk_site.settings", "bench_helpdesk")
+    ours.seeder, helpdesk.seeder = "seed_ours.py", "seed_helpdesk.py"
+    return ours, helpdesk
+
+
+def save(record):
+    """Write what has been measured so far (a later failure loses nothing)."""
+    out = RESULTS / f"{record['db']}-{record['size']}.json"
+    out.write_text(json.dumps(record, indent=1, default=str) + "\n")
+    return out
 
 
 def machine():
@@ -359,16 +376,38 @@ def main():
     parser.add_argument("--gunicorn-per-client", type=int, default=50)
     parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument(
+        "--throughput-only",
+        action="store_true",
+        help="measure creation throughput again on the databases as they are (seeded at the one size given)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(BENCH))
 
-    if not args.report_only:
+    if args.throughput_only:
         sides = args.sides.split(",")
-        ours = Side("ours", sys.executable, "bench.settings", "bench_ours")
-        helpdesk = Side(
-            "django-helpdesk", args.helpdesk_python, "bench.django_helpdesk_site.settings", "bench_helpdesk"
-        )
-        ours.seeder, helpdesk.seeder = "seed_ours.py", "seed_helpdesk.py"
+        ours, helpdesk = make_sides(args)
+        (size,) = [int(s) for s in args.sizes.split(",")]
+        record = json.loads((RESULTS / f"{args.db}-{size}.json").read_text())
+        gunicorn_ours = str(Path(sys.executable).parent / "gunicorn")
+        if "ours" in sides:
+            for name, env in (("ours", None), ("ours-queued", {"BENCH_NOTIFICATIONS": "queued"})):
+                record["throughput"][name] = throughput(
+                    ours, args.db, gunicorn_ours, args.gunicorn_clients, args.gunicorn_per_client, env=env
+                )
+                save(record)
+        if "django-helpdesk" in sides:
+            record["throughput"]["django-helpdesk"] = throughput(
+                helpdesk,
+                args.db,
+                str(Path(args.helpdesk_python).parent / "gunicorn"),
+                args.gunicorn_clients,
+                args.gunicorn_per_client,
+            )
+            save(record)
+    elif not args.report_only:
+        sides = args.sides.split(",")
+        ours, helpdesk = make_sides(args)
         gunicorn_ours = str(Path(sys.executable).parent / "gunicorn")
         gunicorn_helpdesk = str(Path(args.helpdesk_python).parent / "gunicorn")
         RESULTS.mkdir(exist_ok=True)
@@ -388,26 +427,37 @@ def main():
                 record["seed"]["ours"] = ours.prepare(args.db, size)
             if "ours" in sides:
                 record["results"]["ours"] = ours.measure(args.db, plan_ours(args.db, args.iterations, args.budget))
+                save(record)
             if "floor" in sides:
                 record["results"]["floor"] = ours.measure(args.db, plan_floor(args.db, args.iterations, args.budget))
+                save(record)
             if "django-helpdesk" in sides:
                 record["versions"]["django-helpdesk"] = versions(args.helpdesk_python)
                 record["seed"]["django-helpdesk"] = helpdesk.prepare(args.db, size)
                 plan = plan_helpdesk(args.db, size, args.iterations, args.budget, args.helpdesk_api_list_max_size)
                 record["results"]["django-helpdesk"] = helpdesk.measure(args.db, plan)
+                save(record)
             if args.db == "postgres" and not args.no_throughput:
                 if "ours" in sides:
                     record["throughput"]["ours"] = throughput(
                         ours, args.db, gunicorn_ours, args.gunicorn_clients, args.gunicorn_per_client
                     )
+                    save(record)
+                    record["throughput"]["ours-queued"] = throughput(
+                        ours,
+                        args.db,
+                        gunicorn_ours,
+                        args.gunicorn_clients,
+                        args.gunicorn_per_client,
+                        env={"BENCH_NOTIFICATIONS": "queued"},
+                    )
+                    save(record)
                 if "django-helpdesk" in sides:
                     record["throughput"]["django-helpdesk"] = throughput(
                         helpdesk, args.db, gunicorn_helpdesk, args.gunicorn_clients, args.gunicorn_per_client
                     )
             record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            out = RESULTS / f"{args.db}-{size}.json"
-            out.write_text(json.dumps(record, indent=1, default=str) + "\n")
-            log("wrote", out)
+            log("wrote", save(record))
 
     import report
 
