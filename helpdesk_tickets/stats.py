@@ -9,7 +9,7 @@ is a plain aggregate.
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
 from .conf import settings as app_settings
@@ -64,6 +64,7 @@ def _empty_row():
         "tickets": 0,
         "by_status": {status: 0 for status in Status.values},
         "answered": 0,
+        "answered_in_time": 0,
         "avg_first_response": None,
         "median_first_response": None,
         "resolved": 0,
@@ -78,7 +79,8 @@ def figures(departments=None, window=None, now=None):
     ``departments`` limits the scope (e.g. an agent's departments); None means all.
     Returns ``{"since": datetime, "until": datetime, "overall": row, "departments": [row, ...]}``
     where each department row also has ``department`` (the instance), and every row has
-    ``tickets``, ``by_status`` ({status: count}), ``answered``, ``avg_first_response``,
+    ``tickets``, ``by_status`` ({status: count}), ``answered``, ``answered_in_time`` (first responses
+    within the first-response target), ``avg_first_response``,
     ``median_first_response``, ``resolved``, ``avg_resolution`` (timedeltas of business
     time, or None) and ``breached`` (tickets that missed an SLA deadline).
     Everything is a database aggregate: a fixed number of queries plus one per
@@ -110,6 +112,7 @@ def figures(departments=None, window=None, now=None):
 
     timing = dict(
         answered=Count("first_response_seconds"),
+        answered_in_time=Count("pk", filter=Q(first_response_at__lte=F("first_response_due"))),
         avg_fr=Avg("first_response_seconds"),
         resolved=Count("resolution_seconds"),
         avg_res=Avg("resolution_seconds"),
@@ -117,9 +120,11 @@ def figures(departments=None, window=None, now=None):
     for row in tickets.values("department_id").annotate(**timing).order_by():
         target = rows[row["department_id"]]
         target["answered"], target["resolved"] = row["answered"], row["resolved"]
+        target["answered_in_time"] = row["answered_in_time"]
         target["avg_first_response"], target["avg_resolution"] = _seconds(row["avg_fr"]), _seconds(row["avg_res"])
     total = tickets.aggregate(**timing)
     overall["answered"], overall["resolved"] = total["answered"], total["resolved"]
+    overall["answered_in_time"] = total["answered_in_time"]
     overall["avg_first_response"], overall["avg_resolution"] = _seconds(total["avg_fr"]), _seconds(total["avg_res"])
 
     for row in tickets.breached(until).values("department_id").annotate(n=Count("id")).order_by():

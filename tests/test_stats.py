@@ -91,6 +91,7 @@ def test_figures_match_the_hand_computation(seeded):
         Status.CLOSED: 0,
     }
     assert sales["answered"] == 3
+    assert sales["answered_in_time"] == 2  # 10 and 20 minutes are within the 30-minute target
     assert sales["avg_first_response"] == minutes(30)
     assert sales["median_first_response"] == minutes(20)
     assert (sales["resolved"], sales["avg_resolution"]) == (1, minutes(70))
@@ -106,7 +107,7 @@ def test_figures_match_the_hand_computation(seeded):
 
     # Overall: FR 5, 10, 15, 20, 60 → mean 22, median 15; resolutions 70 and 5 → 37.5 min.
     overall = figures["overall"]
-    assert overall["tickets"] == 6 and overall["answered"] == 5
+    assert overall["tickets"] == 6 and overall["answered"] == 5 and overall["answered_in_time"] == 4
     assert overall["avg_first_response"] == minutes(22)
     assert overall["median_first_response"] == minutes(15)
     assert overall["avg_resolution"] == timedelta(minutes=37, seconds=30)
@@ -126,6 +127,7 @@ def test_dashboard_shows_the_figures(seeded):
         page = client.get("/support/staff/dashboard/?days=30").content.decode()
     overall = page[page.index("<tfoot>") : page.index("</tfoot>")]
     assert ">22 min<" in overall and ">15 min<" in overall and ">37 min<" in overall
+    assert ">80%<" in overall  # 4 of 5 first responses in time
     assert '<td dir="ltr" class="hdt-staff-alert">2</td>' in overall
     assert "Sales" in page and "Billing" in page
 

@@ -170,3 +170,12 @@ def hdt_staff_event_change(event):
     # The arrow points the way the line reads.
     arrow = "←" if get_language_bidi() else "→"
     return f"{show(event.old_value)} {arrow} {show(event.new_value)}"
+
+
+@register.simple_tag
+def hdt_staff_percent(part, whole):
+    """``part`` of ``whole`` as a whole percentage (``67%``), or ``—`` when there is nothing to count."""
+    if not whole:
+        return "—"
+    # Translators: a percentage; Persian writes it "۶۷٪".
+    return localize_digits(_("%(percent)d%%") % {"percent": round(100 * (part or 0) / whole)})
