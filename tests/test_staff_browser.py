@@ -120,6 +120,7 @@ def test_working_session(page, live_server, language, day):
 
     # The dashboard counts the first response.
     page.goto(f"{live_server.url}/support/staff/dashboard/")
-    assert page.locator(".hdt-staff-figures tfoot").count() == 1
+    overall = page.locator(".hdt-staff-figures tfoot").first.inner_text()
+    assert "100" in overall or "۱۰۰" in overall  # the one first response was within its target
     page.snap("dashboard")
     services.close(phone, by=day["agent"])
