@@ -363,8 +363,8 @@ def main():
     parser.add_argument("--sizes", default="10000,100000", help="ticket counts, comma-separated")
     parser.add_argument("--db", default="postgres", choices=["postgres", "sqlite"])
     parser.add_argument("--sides", default="ours,floor,django-helpdesk")
-    parser.add_argument("--iterations", type=int, default=30)
-    parser.add_argument("--budget", type=float, default=60, help="seconds per operation at most (3 samples minimum)")
+    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--budget", type=float, default=40, help="seconds per operation at most (3 samples minimum)")
     parser.add_argument("--helpdesk-python", default="/work/bench-venvs/helpdesk/bin/python")
     parser.add_argument(
         "--helpdesk-api-list-max-size",
