@@ -291,6 +291,7 @@ def plots(records):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     STATIC.mkdir(parents=True, exist_ok=True)
     made = []
@@ -309,6 +310,12 @@ def plots(records):
             continue
         axes.set_xscale("log")
         axes.set_yscale("log")
+        plain = matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}")
+        axes.yaxis.set_major_formatter(plain)
+        axes.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        sizes = sorted({r["size"] for r in postgres})
+        axes.set_xticks(sizes, [size_label(n) for n in sizes])
+        axes.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
         axes.set_xlabel("tickets in the database")
         axes.set_ylabel("p95 latency (ms)")
         axes.set_title(OPERATIONS[name].replace("``", ""), fontsize=10)
