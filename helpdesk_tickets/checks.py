@@ -41,11 +41,17 @@ def check_settings(app_configs=None, **kwargs):
         )
     for name in ("MAX_ATTACHMENT_SIZE", "MAX_ATTACHMENTS_PER_MESSAGE", "AUTO_CLOSE_AFTER", "PAGE_SIZE"):
         value = getattr(app_settings, name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "MAX_ATTACHMENTS_PER_MESSAGE" else 1):
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or value < (0 if name == "MAX_ATTACHMENTS_PER_MESSAGE" else 1)
+        ):
             errors.append(_error(f"{SETTING_NAME}['{name}'] must be a positive whole number, not {value!r}.", "E004"))
     cap = app_settings.MAX_OPEN_TICKETS_PER_CUSTOMER
     if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
-        errors.append(_error(f"{SETTING_NAME}['MAX_OPEN_TICKETS_PER_CUSTOMER'] must be None or a positive number.", "E004"))
+        errors.append(
+            _error(f"{SETTING_NAME}['MAX_OPEN_TICKETS_PER_CUSTOMER'] must be None or a positive number.", "E004")
+        )
     for name in (
         "DUPLICATE_WINDOW",
         "DEFAULT_FIRST_RESPONSE_TARGET",
@@ -81,7 +87,9 @@ def check_settings(app_configs=None, **kwargs):
         )
     weekend = app_settings.WEEKEND_DAYS
     if isinstance(weekend, str) or not all(isinstance(d, int) and 0 <= d <= 6 for d in weekend):
-        errors.append(_error(f"{SETTING_NAME}['WEEKEND_DAYS'] must list weekday numbers 0 (Monday) to 6 (Sunday).", "E008"))
+        errors.append(
+            _error(f"{SETTING_NAME}['WEEKEND_DAYS'] must list weekday numbers 0 (Monday) to 6 (Sunday).", "E008")
+        )
     elif len(set(weekend)) == 7:
         errors.append(_error(f"{SETTING_NAME}['WEEKEND_DAYS'] leaves no working day.", "E008"))
     from datetime import date
@@ -109,7 +117,11 @@ def check_settings(app_configs=None, **kwargs):
         import_string(app_settings.NOTIFICATION_DISPATCHER)
     except ImportError:
         errors.append(
-            _error(f"{SETTING_NAME}['NOTIFICATION_DISPATCHER'] {app_settings.NOTIFICATION_DISPATCHER!r} cannot be imported.", "E013")
+            _error(
+                f"{SETTING_NAME}['NOTIFICATION_DISPATCHER'] {app_settings.NOTIFICATION_DISPATCHER!r} "
+                "cannot be imported.",
+                "E013",
+            )
         )
     perm = app_settings.SUPERVISOR_PERMISSION
     if not isinstance(perm, str) or perm.count(".") != 1:

@@ -21,8 +21,22 @@ DEFAULTS = {
     "MAX_ATTACHMENTS_PER_MESSAGE": 5,
     # Lower-case extensions without the dot.
     "ALLOWED_ATTACHMENT_EXTENSIONS": [
-        "jpg", "jpeg", "png", "gif", "webp", "pdf", "txt", "log", "csv",
-        "doc", "docx", "xls", "xlsx", "odt", "ods", "zip",
+        "jpg",
+        "jpeg",
+        "png",
+        "gif",
+        "webp",
+        "pdf",
+        "txt",
+        "log",
+        "csv",
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "odt",
+        "ods",
+        "zip",
     ],
     # A new ticket matching an open one of the same requester and department
     # created within this window is refused as a duplicate.
@@ -92,4 +106,3 @@ class Settings:
 
 
 settings = Settings()
-

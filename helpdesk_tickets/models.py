@@ -191,9 +191,7 @@ class Ticket(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=200)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
-    priority = models.CharField(
-        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
-    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),
@@ -313,9 +311,7 @@ class Ticket(models.Model):
 
 
 class Message(models.Model):
-    ticket = models.ForeignKey(
-        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages"
-    )
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),
@@ -324,9 +320,7 @@ class Message(models.Model):
         null=True,
     )
     body = models.TextField(_("message"))
-    internal = models.BooleanField(
-        _("internal note"), default=False, help_text=_("Visible to staff only.")
-    )
+    internal = models.BooleanField(_("internal note"), default=False, help_text=_("Visible to staff only."))
     # Whether the author answered as staff when posting; kept so the thread
     # still reads right if the author later leaves the department.
     from_staff = models.BooleanField(_("from staff"), default=False)

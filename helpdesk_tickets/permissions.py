@@ -21,7 +21,9 @@ def agent_department_ids(user):
     if cached is None:
         from .models import Department
 
-        cached = frozenset(Department.agents.through.objects.filter(user_id=user.pk).values_list("department_id", flat=True))
+        cached = frozenset(
+            Department.agents.through.objects.filter(user_id=user.pk).values_list("department_id", flat=True)
+        )
         setattr(user, _DEPARTMENTS_CACHE, cached)
     return cached
 
