@@ -144,3 +144,83 @@ def test_same_idempotency_key_whose_request_fails_fails_alike_for_every_caller()
     assert {r.existing.pk for r in results} == {first.pk}
     assert Ticket.objects.count() == 1
     assert not IdempotencyKey.objects.exists()
+
+
+# A whole Django process per submitter: the SPEC's "from several processes".
+# Each child connects to this test's database, says it is ready, waits for
+# the word, submits, and prints what happened.
+_CHILD = """
+import os, sys
+sys.path[:0] = [os.environ["HD_ROOT"], os.path.join(os.environ["HD_ROOT"], "example_project")]
+from django.conf import settings
+settings.DATABASES["default"]["NAME"] = os.environ["HD_DB_NAME"]
+import django
+django.setup()
+from django.db import connection
+from helpdesk_tickets import services
+from helpdesk_tickets.models import Department, TicketType
+from django.contrib.auth import get_user_model
+requester = get_user_model().objects.get(pk=int(os.environ["HD_REQUESTER"]))
+department = Department.objects.get(pk=int(os.environ["HD_DEPARTMENT"]))
+ticket_type = TicketType.objects.get(pk=int(os.environ["HD_TYPE"]))
+connection.ensure_connection()
+print("ready", flush=True)
+sys.stdin.readline()
+try:
+    ticket = services.create_ticket(
+        requester=requester, department=department, ticket_type=ticket_type,
+        subject="Charged twice", description="Two payments for one order.",
+    )
+    print("created", ticket.reference, flush=True)
+except services.DuplicateTicket as exc:
+    print("duplicate", exc.existing.reference, flush=True)
+"""
+
+
+def test_identical_submissions_from_several_processes_create_one_ticket():
+    import os
+    import subprocess
+    import sys
+
+    requester, department, ticket_type = UserFactory(), DepartmentFactory(), TicketTypeFactory()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "HD_ROOT": root,
+        "HD_DB_NAME": connection.settings_dict["NAME"],
+        "HD_REQUESTER": str(requester.pk),
+        "HD_DEPARTMENT": str(department.pk),
+        "HD_TYPE": str(ticket_type.pk),
+    }
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CHILD],
+            env=env,
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    try:
+        for child in children:
+            assert child.stdout.readline().strip() == "ready", child.stderr.read()
+        for child in children:  # all are connected and waiting: release them together
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        outcomes = []
+        for child in children:
+            out, err = child.communicate(timeout=120)
+            assert child.returncode == 0, err
+            outcomes.append(out.split())
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+
+    ticket = Ticket.objects.get()
+    assert sorted(kind for kind, _reference in outcomes) == ["created"] + ["duplicate"] * 3
+    assert {reference for _kind, reference in outcomes} == {ticket.reference}
