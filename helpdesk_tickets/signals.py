@@ -1,6 +1,8 @@
 """Signals sent by the service layer, always after the transaction commits.
 
-Receivers never see a ticket that is later rolled back.
+Receivers never see a ticket that is later rolled back. A receiver that
+raises does not undo or fail the write (it has already committed): the
+error is logged by Django's ``django.db.backends`` logger.
 
 ``ticket_created(sender=Ticket, ticket, message)``
     A ticket was opened; ``message`` is its first message (the description).
