@@ -429,6 +429,13 @@ def main():
                 "results": {},
                 "throughput": {},
             }
+            previous = RESULTS / f"{db}-{size}.json"
+            if previous.exists():
+                # Sides not measured this time keep their earlier figures (on the same data set).
+                kept = json.loads(previous.read_text())
+                for key in ("seed", "results", "throughput", "versions"):
+                    record[key] = {**kept.get(key, {}), **record[key]}
+                record["started_before"] = kept.get("started")
             if "ours" in sides or "floor" in sides:
                 record["seed"]["ours"] = ours.prepare(db, size)
             if "ours" in sides:
