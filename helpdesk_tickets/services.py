@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from . import attachments as attachment_rules
@@ -82,7 +82,12 @@ class OpenTicketLimitReached(HelpdeskError):
     def __init__(self, limit):
         self.limit = limit
         super().__init__(
-            _("You have %(limit)d open tickets; please wait for an answer before opening another.") % {"limit": limit}
+            ngettext(
+                "You have %(limit)d open ticket; please wait for an answer before opening another.",
+                "You have %(limit)d open tickets; please wait for an answer before opening another.",
+                limit,
+            )
+            % {"limit": limit}
         )
 
 

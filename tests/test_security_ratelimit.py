@@ -92,8 +92,8 @@ def test_open_ticket_cap_gives_a_clear_message_on_web_and_api(client, desk):
     with limits(create="100/hour", MAX_OPEN_TICKETS_PER_CUSTOMER=1):
         assert post_ticket(client, desk, 1).status_code == 302
         response = post_ticket(client, desk, 2)
-        assert "You have 1 open tickets" in response.content.decode()
+        assert "You have 1 open ticket;" in response.content.decode()
         assert "Question number 2" in response.content.decode()
         api = token_client(desk.customer).post("/api/tickets/", desk.api_payload(), format="json")
-    assert api.status_code == 409 and "open tickets" in api.json()["detail"]
+    assert api.status_code == 409 and "1 open ticket;" in api.json()["detail"]
     assert Ticket.objects.filter(requester=desk.customer).count() == 1
