@@ -239,7 +239,7 @@ def test_open_ticket_cap_is_explained(client, customer, settings):
     open_ticket(customer, department, types[0])
     response = client.post(form_url(department, types[0]), {"subject": "Another", "description": "Thing"})
     assert response.status_code == 200 and Ticket.objects.count() == 1
-    assert "You have 1 open tickets" in response.content.decode()
+    assert "You have 1 open ticket;" in response.content.decode()
 
 
 def similar(client, department, query):
