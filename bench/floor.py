@@ -6,12 +6,10 @@ our views spend above this is the price of the framework and the features.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
 from django.http import JsonResponse
 from rest_framework.authtoken.models import Token
 
 from helpdesk_tickets.models import OPEN_STATUSES, Ticket
-from helpdesk_tickets.views.staff import with_sla_due
 
 QUEUE_COLUMNS = (
     "reference",
@@ -63,7 +61,7 @@ def queue(request):
         tickets = tickets.filter(priority=request.GET["priority"])
     if request.GET.get("q"):
         tickets = tickets.search(request.GET["q"])
-    rows = with_sla_due(tickets).order_by(F("sla_due").asc(nulls_last=True), "-priority_rank", "id")
+    rows = tickets.by_sla_due()
     return JsonResponse({"results": list(rows.values(*QUEUE_COLUMNS)[:PAGE])})
 
 

@@ -109,6 +109,9 @@ def seed(n_tickets):
             customer = [m for m in public if not m["from_staff"]]
             created, first_response = t["created"], t["first_response"]
             is_open = t["status"] in datagen.OPEN
+            paused_at = t["last_activity"] if t["status"] == "awaiting_customer" else None
+            first_response_due, resolution_due = created + timedelta(minutes=30), created + timedelta(days=3)
+            running = is_open and paused_at is None
             tickets.add(
                 id=ticket_id,
                 reference=reference(ticket_id),
@@ -132,9 +135,11 @@ def seed(n_tickets):
                 first_response_at=first_response,
                 resolved_at=t["resolved"],
                 closed_at=t["closed"],
-                first_response_due=created + timedelta(minutes=30),
-                resolution_due=created + timedelta(days=3),
-                sla_paused_at=t["last_activity"] if t["status"] == "awaiting_customer" else None,
+                first_response_due=first_response_due,
+                resolution_due=resolution_due,
+                sla_paused_at=paused_at,
+                # As Ticket.save() keeps it (next_due()).
+                sla_due=(resolution_due if first_response else first_response_due) if running else None,
                 sla_paused_total=timedelta(0),
                 first_response_seconds=int((first_response - created).total_seconds()) if first_response else None,
                 resolution_seconds=int((t["resolved"] - created).total_seconds()) if t["resolved"] else None,

@@ -226,6 +226,9 @@ class Ticket(models.Model):
     sla_paused_at = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
     sla_paused_total = models.DurationField(_("SLA paused in total"), default=timedelta)
     sla_breached_at = models.DateTimeField(_("SLA breach flagged"), null=True, blank=True)
+    # ``next_due()`` stored, kept by ``save()``: the queue sorts on an index
+    # instead of computing every open ticket's deadline for each page.
+    sla_due = models.DateTimeField(_("SLA due"), null=True, blank=True, editable=False)
     # Business time taken, measured once when it happens, so that averages
     # are plain database aggregates (see stats.py).
     first_response_seconds = models.PositiveIntegerField(_("first response time (s)"), null=True, blank=True)
@@ -255,10 +258,21 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="hdt_ticket_assignee_idx"),
             models.Index(fields=["-last_activity_at", "-id"], name="hdt_ticket_activity_idx"),
             models.Index(fields=["department", "created_at"], name="hdt_ticket_dept_created_idx"),
+            models.Index(fields=["sla_due", "id"], name="hdt_ticket_sla_due_idx"),
         ]
+
+    #: The fields ``next_due()`` reads: saving any of them saves ``sla_due`` too.
+    SLA_DUE_INPUTS = frozenset({"status", "sla_paused_at", "first_response_at", "first_response_due", "resolution_due"})
 
     def __str__(self):
         return f"{self.reference} {self.subject}"
+
+    def save(self, *args, **kwargs):
+        self.sla_due = self.next_due()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and self.SLA_DUE_INPUTS.intersection(update_fields):
+            kwargs["update_fields"] = {*update_fields, "sla_due"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("helpdesk_tickets:ticket_detail", kwargs={"reference": self.reference})

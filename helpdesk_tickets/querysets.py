@@ -51,6 +51,22 @@ class TicketQuerySet(models.QuerySet):
 
         return self.filter(status__in=OPEN_STATUSES)
 
+    def with_priority_rank(self):
+        """Annotate ``priority_rank`` (low=0 … urgent=3) so that tickets sort by urgency, not alphabetically."""
+        from .models import PRIORITY_RANK
+
+        return self.annotate(
+            priority_rank=models.Case(
+                *[models.When(priority=priority, then=models.Value(rank)) for priority, rank in PRIORITY_RANK.items()],
+                default=models.Value(0),
+                output_field=models.IntegerField(),
+            )
+        )
+
+    def by_sla_due(self):
+        """Most urgent first: the running SLA deadline (stored ``sla_due``, none last), then priority, then age."""
+        return self.with_priority_rank().order_by(models.F("sla_due").asc(nulls_last=True), "-priority_rank", "id")
+
     def breached(self, now=None):
         """Open tickets past a running SLA deadline, and done ones that finished late."""
         return self.filter(breached_q(now))

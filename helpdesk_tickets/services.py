@@ -637,8 +637,8 @@ def recompute_open_due_times(departments=None):
     Due times are stored on the ticket, so after holidays, business hours or a
     department's targets change, run this (``helpdesk_tickets_housekeeping
     --recompute-due-times``). Each row is written only if its deadlines moved,
-    and only if nothing that feeds them (department, first response, paused
-    time) changed meanwhile: a concurrent service call always wins.
+    and only if nothing that feeds them (department, status, first response,
+    pause) changed meanwhile: a concurrent service call always wins.
     """
     cal = sla.calendar()
     tickets = Ticket.objects.filter(status__in=OPEN_STATUSES).select_related("department").order_by("pk")
@@ -654,9 +654,15 @@ def recompute_open_due_times(departments=None):
             pk=ticket.pk,
             status__in=OPEN_STATUSES,
             department_id=ticket.department_id,
+            status=ticket.status,
             first_response_at=ticket.first_response_at,
+            sla_paused_at=ticket.sla_paused_at,
             sla_paused_total=ticket.sla_paused_total,
-        ).update(first_response_due=ticket.first_response_due, resolution_due=ticket.resolution_due)
+        ).update(
+            first_response_due=ticket.first_response_due,
+            resolution_due=ticket.resolution_due,
+            sla_due=ticket.next_due(),
+        )
     return moved
 
 

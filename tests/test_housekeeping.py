@@ -110,6 +110,8 @@ def test_recompute_due_times_after_a_holiday_is_added():
     assert "Moved the SLA deadlines of 2 open ticket(s)." in out.getvalue()
     waiting.refresh_from_db()
     assert waiting.first_response_due == datetime(2026, 11, 29, 8, 20, tzinfo=UTC)
+    # The queue's stored running deadline moved with it.
+    assert waiting.sla_due == waiting.first_response_due
     # Answered: the first-response deadline is history and stays; closed tickets are left alone.
     answered_due = Ticket.objects.get(pk=answered.pk).first_response_due
     assert answered_due == datetime(2026, 11, 28, 8, 20, tzinfo=UTC)

@@ -238,6 +238,39 @@ def test_clock_pauses_while_awaiting_the_customer():
     assert not ticket.resolution_breached()
 
 
+def stored_due(ticket):
+    return Ticket.objects.values_list("sla_due", flat=True).get(pk=ticket.pk)
+
+
+@needs_db
+@override_settings(HELPDESK_TICKETS={**IRAN_SETTINGS, "WEEKEND_DAYS": [], "BUSINESS_HOURS": None})
+def test_stored_sla_due_follows_the_running_deadline():
+    """The queue sorts on ``sla_due``: every service that moves the clock keeps it equal to ``next_due()``."""
+    desk = make_desk()
+    t0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    with at(t0):
+        ticket = desk.ticket()
+    assert stored_due(ticket) == ticket.first_response_due == t0 + timedelta(minutes=30)
+    with at(t0 + timedelta(minutes=10)):
+        services.post_reply(ticket=ticket, author=desk.agent, body="Which invoice?")
+    assert ticket.sla_paused and stored_due(ticket) is None
+    with at(t0 + timedelta(minutes=40)):
+        services.post_reply(ticket=ticket, author=desk.customer, body="Number 42")
+    ticket.refresh_from_db()
+    assert stored_due(ticket) == ticket.resolution_due is not None
+    with at(t0 + timedelta(minutes=50)):
+        services.change_department(ticket, desk.billing, by=desk.agent)
+    ticket.refresh_from_db()
+    assert stored_due(ticket) == ticket.resolution_due == ticket.next_due()
+    services.resolve(ticket, by=desk.billing_agent)
+    assert stored_due(ticket) is None
+    services.reopen(ticket, by=desk.billing_agent)
+    ticket.refresh_from_db()
+    assert stored_due(ticket) == ticket.next_due() is not None
+    services.close(ticket, by=desk.billing_agent)
+    assert stored_due(ticket) is None
+
+
 @needs_db
 @override_settings(HELPDESK_TICKETS={**IRAN_SETTINGS, "WEEKEND_DAYS": [], "BUSINESS_HOURS": None})
 def test_moving_department_recomputes_due_times():

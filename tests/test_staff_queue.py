@@ -7,7 +7,6 @@ import pytest
 from django.test import override_settings
 
 from helpdesk_tickets import services
-from helpdesk_tickets.models import Ticket
 
 from .factories import ProductFactory, TicketTypeFactory
 from .factories_staff import client_for, make_desk
@@ -104,8 +103,9 @@ def test_sla_filters_and_column(desk):
         services.post_reply(ticket=waiting, author=desk.agent, body="Need details")
     with at(T0 + timedelta(minutes=25)):
         fresh = desk.ticket(subject="fresh")
-    Ticket.objects.filter(pk=soon.pk).update(first_response_due=T0 + timedelta(minutes=50))
-    Ticket.objects.filter(pk=fresh.pk).update(first_response_due=T0 + timedelta(hours=3))
+    for ticket, due in ((soon, T0 + timedelta(minutes=50)), (fresh, T0 + timedelta(hours=3))):
+        ticket.first_response_due = due
+        ticket.save(update_fields=["first_response_due"])
     client = client_for(desk.agent)
     with at(T0 + timedelta(minutes=40)):
         assert refs(client.get(QUEUE, {"sla": "breached"})) == [late.reference]
@@ -172,16 +172,34 @@ def test_pages_keep_the_filters(desk):
     assert refs(client.get(QUEUE, {"priority": "high", "sort": "created", "page": 9})) == refs(last)
 
 
+def test_whole_queue_pages_count_from_the_summary(desk, settings):
+    settings.HELPDESK_TICKETS = {**settings.HELPDESK_TICKETS, "PAGE_SIZE": 2}
+    for i in range(5):
+        desk.ticket(subject=f"open {i}")
+    services.close(desk.ticket(subject="closed"), by=desk.agent)
+    client = client_for(desk.agent)
+    first = client.get(QUEUE)
+    assert first.context["counts"]["open"] == 5
+    assert first.context["paginator"].count == 5 and first.context["paginator"].num_pages == 3
+    seen = refs(first) + refs(client.get(QUEUE, {"page": 2})) + refs(client.get(QUEUE, {"page": 3}))
+    assert len(seen) == len(set(seen)) == 5
+    # Sorting alone keeps the whole queue; a filter counts its own rows.
+    assert client.get(QUEUE, {"sort": "created"}).context["paginator"].count == 5
+    assert client.get(QUEUE, {"status": "closed"}).context["paginator"].count == 1
+
+
 # session, user, supervisor check (user and group permissions), agent's departments, assignee choices,
-# the tab counts, the page count, department / type / product choices and the page itself.
-QUEUE_QUERIES = 12
+# the tab counts (which are also the page count of the whole queue), department / type / product
+# choices and the page itself.
+QUEUE_QUERIES = 11
 
 
 @pytest.mark.parametrize(
     "filters, expected",
     [
         ({}, QUEUE_QUERIES),
-        # one more: the department choice is validated against the agent's departments
+        # two more: the filtered rows are counted for the pages, and the department choice is
+        # validated against the agent's departments
         ({"q": "subject", "assignee": "mine", "sort": "priority", "department": "sales", "status": "all"}, 13),
     ],
 )

@@ -5,13 +5,12 @@ from datetime import UTC, timedelta
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxLengthValidator, validate_slug
-from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
-from ..models import PRIORITY_RANK, Department, Message, Priority, Status, Ticket
+from ..models import Department, Message, Priority, Status, Ticket
 
 #: Ticket orderings a client may ask for (each also with a leading "-"), and the column behind each.
 TICKET_ORDERINGS = {
@@ -25,13 +24,7 @@ DEFAULT_TICKET_ORDERING = "-last_activity_at"
 
 def with_priority_rank(queryset):
     """Annotate ``priority_rank`` (low=0 … urgent=3) so that tickets sort by urgency, not alphabetically."""
-    return queryset.annotate(
-        priority_rank=Case(
-            *[When(priority=priority, then=Value(rank)) for priority, rank in PRIORITY_RANK.items()],
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
+    return queryset.with_priority_rank()
 
 
 def ordering_choices():

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, DateTimeField, F, IntegerField, Q, Value, When
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.views.generic import ListView, TemplateView, View
 
 from .. import permissions, services, stats
 from ..conf import settings as app_settings
-from ..models import OPEN_STATUSES, PRIORITY_RANK, CannedReply, Department, Message, Status, Ticket
+from ..models import OPEN_STATUSES, CannedReply, Department, Message, Status, Ticket
 from ..querysets import breached_q
 from ..staff_forms import (
     ASSIGNEE_MINE,
@@ -49,24 +49,6 @@ def staff_departments(user):
     if permissions.is_supervisor(user):
         return Department.objects.all()
     return Department.objects.filter(pk__in=permissions.agent_department_ids(user))
-
-
-def with_sla_due(queryset):
-    """Annotate ``sla_due`` (the running deadline, as ``Ticket.next_due()``) and ``priority_rank``."""
-    running = Q(status__in=OPEN_STATUSES, sla_paused_at__isnull=True)
-    return queryset.annotate(
-        sla_due=Case(
-            When(running & Q(first_response_at__isnull=True), then=F("first_response_due")),
-            When(running, then=F("resolution_due")),
-            default=Value(None),
-            output_field=DateTimeField(),
-        ),
-        priority_rank=Case(
-            *[When(priority=value, then=Value(rank)) for value, rank in PRIORITY_RANK.items()],
-            default=Value(0),
-            output_field=IntegerField(),
-        ),
-    )
 
 
 def _error_text(exc):
@@ -101,6 +83,8 @@ class QueueView(AgentRequiredMixin, ListView):
     def paginate_queryset(self, queryset, page_size):
         # A stale page number (the tickets moved on since the link was made) shows the nearest page, not a 404.
         paginator = self.get_paginator(queryset, page_size)
+        if self.whole_queue:
+            paginator.count = self.counts["open"]
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 
@@ -113,7 +97,10 @@ class QueueView(AgentRequiredMixin, ListView):
             self.request.GET or None, departments=self.departments, assignees=assignable_users(dept_ids)
         )
         filters = self.filter_form.filters() if self.request.GET else {}
-        qs = with_sla_due(Ticket.objects.in_queue_of(user).with_related())
+        self.counts = self.summary_counts()
+        # The default queue is every open ticket of the agent's departments: the summary has counted it already.
+        self.whole_queue = not any(v for k, v in filters.items() if k != "sort")
+        qs = Ticket.objects.in_queue_of(user).with_related().with_priority_rank()
 
         status = filters.get("status")
         if status == STATUS_ALL:
@@ -133,15 +120,14 @@ class QueueView(AgentRequiredMixin, ListView):
         elif assignee:
             qs = qs.filter(assignee_id=assignee)
         sla_state = filters.get("sla")
-        breached = Ticket.objects.breached(self.now).values("pk")
         if sla_state == SLA_BREACHED:
-            qs = qs.filter(pk__in=breached)
+            qs = qs.filter(breached_q(self.now))
         elif sla_state == SLA_AT_RISK:
-            qs = qs.filter(sla_due__gte=self.now, sla_due__lte=self.now + AT_RISK_WITHIN).exclude(pk__in=breached)
+            qs = qs.filter(sla_due__gte=self.now, sla_due__lte=self.now + AT_RISK_WITHIN).exclude(breached_q(self.now))
         elif sla_state == SLA_PAUSED:
             qs = qs.filter(status__in=OPEN_STATUSES, sla_paused_at__isnull=False)
         elif sla_state == SLA_ON_TRACK:
-            qs = qs.filter(sla_due__gt=self.now + AT_RISK_WITHIN).exclude(pk__in=breached)
+            qs = qs.filter(sla_due__gt=self.now + AT_RISK_WITHIN).exclude(breached_q(self.now))
         if filters.get("q"):
             qs = qs.search(filters["q"])
 
@@ -156,10 +142,14 @@ class QueueView(AgentRequiredMixin, ListView):
             order = (F("sla_due").asc(nulls_last=True), "-priority_rank", "id")
         return qs.order_by(*order)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def summary_counts(self):
+        """Open, mine, unassigned and breached tickets of the queue, in one pass over the open tickets.
+
+        On PostgreSQL a partial covering index of the open tickets (migration
+        0003) answers it without reading the table.
+        """
         user = self.request.user
-        context["counts"] = (
+        return (
             Ticket.objects.in_queue_of(user)
             .filter(status__in=OPEN_STATUSES)
             .aggregate(
@@ -169,6 +159,11 @@ class QueueView(AgentRequiredMixin, ListView):
                 breached=Count("pk", filter=breached_q(self.now)),
             )
         )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["counts"] = self.counts
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -265,10 +260,10 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
             .exclude(pk=ticket.pk)
             .order_by("-last_activity_at")
             .only("reference", "subject", "status", "last_activity_at")[:5],
-            next_ticket=with_sla_due(Ticket.objects.in_queue_of(self.request.user))
+            next_ticket=Ticket.objects.in_queue_of(self.request.user)
             .filter(status__in=(Status.NEW, Status.IN_PROGRESS))
             .exclude(pk=ticket.pk)
-            .order_by(F("sla_due").asc(nulls_last=True), "-priority_rank", "id")
+            .by_sla_due()
             .only("reference", "subject")
             .first(),
             hdt_now=timezone.now(),
