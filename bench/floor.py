@@ -61,7 +61,7 @@ def queue(request):
         tickets = tickets.filter(priority=request.GET["priority"])
     if request.GET.get("q"):
         tickets = tickets.search(request.GET["q"])
-    rows = tickets.by_sla_due()
+    rows = tickets.by_sla_due(searched=bool(request.GET.get("q")))
     return JsonResponse({"results": list(rows.values(*QUEUE_COLUMNS)[:PAGE])})
 
 

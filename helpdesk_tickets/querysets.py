@@ -1,10 +1,16 @@
 """Querysets: visibility is decided here, once, for every list, detail and download."""
 
+from datetime import UTC, datetime
+
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import permissions
+
+#: Stands for "no deadline" when sorting on an expression (none sort last).
+_LAST = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class OfferedQuerySet(models.QuerySet):
@@ -63,9 +69,36 @@ class TicketQuerySet(models.QuerySet):
             )
         )
 
-    def by_sla_due(self):
+    def by_sla_due(self, *, searched=False):
         """Most urgent first: the running SLA deadline (stored ``sla_due``, none last), then priority, then age."""
-        return self.with_priority_rank().order_by(models.F("sla_due").asc(nulls_last=True), "-priority_rank", "id")
+        return self.queue_order("due", searched=searched)
+
+    def queue_order(self, sort="due", *, searched=False):
+        """The staff queue's orders: ``due`` (most urgent first), ``priority``, ``activity`` or ``created``.
+
+        Pass ``searched=True`` after :meth:`search`. A search is selective, so
+        its matches are best fetched through the search indexes and then
+        sorted; without a hint PostgreSQL walks the index of the sort column
+        instead and tests every ticket against the query on the way (seconds
+        at a million tickets when few match). Sorting on ``COALESCE(column,
+        …)``, which no index holds, gives the same order and the fast plan.
+        """
+
+        def key(field, descending=False):
+            if searched:
+                column = Coalesce(field, models.Value(_LAST, output_field=models.DateTimeField()))
+            else:
+                column = models.F(field)
+            return column.desc() if descending else column.asc(nulls_last=True)
+
+        queryset = self.with_priority_rank()
+        if sort == "activity":
+            return queryset.order_by(key("last_activity_at", descending=True), "-id")
+        if sort == "created":
+            return queryset.order_by(key("created_at", descending=True), "-id")
+        if sort == "priority":
+            return queryset.order_by("-priority_rank", key("sla_due"), "id")
+        return queryset.order_by(key("sla_due"), "-priority_rank", "id")
 
     def breached(self, now=None):
         """Open tickets past a running SLA deadline, and done ones that finished late."""

@@ -136,6 +136,25 @@ def test_sort_by_priority_and_activity(desk):
     assert refs(client.get(QUEUE, {"sort": "created"})) == [normal.reference, urgent.reference, low.reference]
 
 
+@pytest.mark.parametrize("sort", ["", "due", "priority", "activity", "created"])
+def test_search_results_keep_the_chosen_order(desk, sort):
+    """A search sorts its matches exactly as the queue sorts every ticket (paused ones, without a deadline, last)."""
+    for i, priority in enumerate(["low", "urgent", "normal", "high", "urgent"]):
+        with at(T0 + timedelta(minutes=i)):
+            ticket = desk.ticket(subject=f"printer jam {i}", priority=priority)
+            desk.ticket(subject=f"other {i}", priority=priority)
+            if i == 1:
+                services.post_reply(ticket=ticket, author=desk.agent, body="Which model?")  # paused
+            if i == 3:
+                services.post_reply(ticket=ticket, author=desk.agent, body="On it")
+                services.change_status(ticket, "in_progress", by=desk.agent)
+    client = client_for(desk.agent)
+    everything = refs(client.get(QUEUE, {"sort": sort}))
+    matches = refs(client.get(QUEUE, {"sort": sort, "q": "printer"}))
+    assert len(matches) == 5
+    assert matches == [ref for ref in everything if ref in matches]
+
+
 def test_search_normalises_persian(desk):
     # Typed on an Arabic keyboard (Arabic yeh and kaf) with a zero-width non-joiner.
     card = desk.ticket(subject="مشكل پرداخت با كارت", description="نمی\u200cتوانم پرداخت كنم")

@@ -12,22 +12,20 @@ nothing and the model state is unchanged.
 """
 
 from django.db import migrations, models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F
 
 OPEN_STATUSES = ("new", "in_progress", "awaiting_customer")
 OPEN_INDEX = "hdt_ticket_open_idx"
 
 
 def fill_sla_due(apps, schema_editor):
+    # Only tickets whose clock is running have a deadline; the others keep NULL (and are not rewritten).
     Ticket = apps.get_model("helpdesk_tickets", "Ticket")
-    running = Q(status__in=OPEN_STATUSES, sla_paused_at__isnull=True)
-    Ticket.objects.using(schema_editor.connection.alias).update(
-        sla_due=Case(
-            When(running & Q(first_response_at__isnull=True), then=F("first_response_due")),
-            When(running, then=F("resolution_due")),
-            default=Value(None),
-        )
+    running = Ticket.objects.using(schema_editor.connection.alias).filter(
+        status__in=OPEN_STATUSES, sla_paused_at__isnull=True
     )
+    running.filter(first_response_at__isnull=True).update(sla_due=F("first_response_due"))
+    running.filter(first_response_at__isnull=False).update(sla_due=F("resolution_due"))
 
 
 def create_open_index(apps, schema_editor):
