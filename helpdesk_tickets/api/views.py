@@ -38,7 +38,7 @@ from .. import permissions, services, stats
 from ..attachments import extension
 from ..models import Attachment, Channel, Department, Message, Product, Status, Ticket, TicketType
 from . import serializers as s
-from .filters import MessageFilterSet, OfferedFilterSet, TicketFilterSet, TicketOrderingFilter, with_priority_rank
+from .filters import MessageFilterSet, OfferedFilterSet, OnDemandFilterBackend, TicketFilterSet, TicketOrderingFilter
 from .pagination import MessageCursorPagination, TicketCursorPagination
 from .permissions import IsHelpdeskStaff, IsHelpdeskUser
 from .schema import HelpdeskAutoSchema, api_schema
@@ -295,14 +295,13 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
     lookup_field = "reference"
     lookup_value_regex = REFERENCE_PATTERN
     pagination_class = TicketCursorPagination
-    filter_backends = [DjangoFilterBackend, TicketOrderingFilter]
+    filter_backends = [OnDemandFilterBackend, TicketOrderingFilter]
     filterset_class = TicketFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
     schema_tags = ["tickets"]
 
     def get_queryset(self):
-        queryset = Ticket.objects.visible_to(self.request.user).with_related()
-        return with_priority_rank(queryset) if self.action == "list" else queryset
+        return Ticket.objects.visible_to(self.request.user).with_related()
 
     def get_object(self):
         # Filters and ordering apply to the list only.
