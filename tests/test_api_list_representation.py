@@ -200,3 +200,19 @@ def test_a_serializer_with_other_fields_is_listed_by_drf(varied):
     serializer = WithLanguage(list(Ticket.objects.with_related()), many=True)
     assert isinstance(serializer, TicketListSerializer)
     assert all(list(row)[-1] == "language" for row in serializer.data)
+
+
+def test_a_user_model_naming_people_its_own_way_is_listed_with_all_its_columns(
+    world, varied, monkeypatch, django_assert_num_queries
+):
+    # The list fetches only username, first and last name of Django's own user
+    # model; a site's get_full_name() may read anything, so it gets every column
+    # (and no query per row).
+    user_model = type(world.users["customer"])
+    monkeypatch.setattr(user_model, "get_full_name", lambda user: f"{user.email} ({user.is_staff})")
+    client = world.client("supervisor")
+    with django_assert_num_queries(4):  # token and user, the supervisor's two permission queries, the page
+        rows = client.get("/api/tickets/?page_size=100").json()["results"]
+    assert rows[0]["requester"]["name"].endswith("@example.com (False)")
+    for row in rows:
+        assert row == client.get(f"/api/tickets/{row['reference']}/").json()

@@ -301,7 +301,15 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
     schema_tags = ["tickets"]
 
     def get_queryset(self):
-        return Ticket.objects.visible_to(self.request.user).with_related()
+        queryset = Ticket.objects.visible_to(self.request.user)
+        if self.action == "list":
+            # A row reads a slug or a name of each related object: fetched as columns, not whole objects.
+            return s.TicketListSerializer.with_related_columns(queryset)
+        return queryset.with_related()
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return page if page is None else s.TicketListSerializer.attach_related(page)
 
     def get_object(self):
         # Filters and ordering apply to the list only.
