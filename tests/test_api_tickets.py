@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from helpdesk_tickets import services
+from helpdesk_tickets.api.filters import TicketFilterSet
 from helpdesk_tickets.models import Attachment, Channel, Status, Ticket
 
 from . import factories_api
@@ -328,6 +329,38 @@ def test_created_after_and_before(world, queue):
 def test_bad_filters_are_a_400(world, query):
     response = world.client("agent").get(f"/api/tickets/?{query}")
     assert response.status_code == 400
+
+
+#: A value each filter of the ticket list refuses.
+REFUSED_BY_FILTER = {
+    "status": "lost",
+    "department": "a b",
+    "ticket_type": "a b",
+    "product": "a b",
+    "priority": "1",
+    "assignee": "x" * 151,
+    "search": "x" * 201,
+    "created_after": "yesterday",
+    "created_before": "yesterday",
+    "activity_after": "yesterday",
+}
+
+
+def test_each_filter_parameter_alone_is_checked(world):
+    # The filters are skipped for a request that names none of them: each
+    # filter's name must be the parameter that brings it into play.
+    assert set(REFUSED_BY_FILTER) == set(TicketFilterSet.base_filters)
+    client = world.client("agent")
+    for name, value in REFUSED_BY_FILTER.items():
+        response = client.get("/api/tickets/", {name: value, "ordering": "-priority"})
+        assert response.status_code == 400, name
+        assert name in response.json()
+
+
+def test_activity_after(world, queue):
+    Ticket.objects.exclude(pk=queue["urgent"].pk).update(last_activity_at=timezone.now() - timedelta(days=3))
+    since = (timezone.now() - timedelta(days=2)).isoformat()
+    assert _refs(world.client("agent").get("/api/tickets/", {"activity_after": since})) == [queue["urgent"].reference]
 
 
 def test_ordering(world, queue):

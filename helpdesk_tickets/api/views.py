@@ -38,7 +38,7 @@ from .. import permissions, services, stats
 from ..attachments import extension
 from ..models import Attachment, Channel, Department, Message, Product, Status, Ticket, TicketType
 from . import serializers as s
-from .filters import MessageFilterSet, OfferedFilterSet, TicketFilterSet, TicketOrderingFilter, with_priority_rank
+from .filters import MessageFilterSet, OfferedFilterSet, OnDemandFilterBackend, TicketFilterSet, TicketOrderingFilter
 from .pagination import MessageCursorPagination, TicketCursorPagination
 from .permissions import IsHelpdeskStaff, IsHelpdeskUser
 from .schema import HelpdeskAutoSchema, api_schema
@@ -295,14 +295,21 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
     lookup_field = "reference"
     lookup_value_regex = REFERENCE_PATTERN
     pagination_class = TicketCursorPagination
-    filter_backends = [DjangoFilterBackend, TicketOrderingFilter]
+    filter_backends = [OnDemandFilterBackend, TicketOrderingFilter]
     filterset_class = TicketFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
     schema_tags = ["tickets"]
 
     def get_queryset(self):
-        queryset = Ticket.objects.visible_to(self.request.user).with_related()
-        return with_priority_rank(queryset) if self.action == "list" else queryset
+        queryset = Ticket.objects.visible_to(self.request.user)
+        if self.action == "list":
+            # A row reads a slug or a name of each related object: fetched as columns, not whole objects.
+            return s.TicketListSerializer.with_related_columns(queryset)
+        return queryset.with_related()
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return page if page is None else s.TicketListSerializer.attach_related(page)
 
     def get_object(self):
         # Filters and ordering apply to the list only.
