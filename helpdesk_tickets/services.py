@@ -7,6 +7,7 @@ something about the ticket changed, and sends its signals and
 notifications only after the transaction commits.
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -372,33 +373,29 @@ def create_ticket(
         raise ValidationError({"channel": _("Unknown channel.")})
     validate_offering(department, ticket_type, product)
     files = attachment_rules.validate_files(attachments)
-    key = duplicate_key(requester.pk, department.pk, subject, description)
+    subject_text, description_text = normalize_text(subject), normalize_text(description)
+    key = duplicate_key(requester.pk, department.pk, subject_text, description_text)
     # An agent filing on the customer's behalf (phone) is not held to the
     # customer's open-ticket cap.
     on_behalf = created_by.pk != requester.pk and permissions.is_staff_for(
         created_by, Ticket(department_id=department.pk)
     )
+    cap = None if on_behalf else app_settings.MAX_OPEN_TICKETS_PER_CUSTOMER
+    language = (language or get_language() or "")[:10]
+    cal = sla.calendar()
 
-    def work(written):
+    def work(written, release):
         now = timezone.now()
-        existing = find_duplicate(requester, department, subject, description, now)
-        if existing:
-            raise DuplicateTicket(existing)
-        # A stale holder of the key (older than the window) lets go of it.
-        # Only a holder older than the window: one that committed since the
-        # check above is a concurrent duplicate, which the unique key must
-        # refuse, not a stale one to unseat. Updated by primary key only when
-        # one exists: a range update on a missing key would take gap locks
-        # that deadlock concurrent inserts.
-        stale = (
-            Ticket.objects.filter(duplicate_key=key, created_at__lt=now - app_settings.DUPLICATE_WINDOW)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if stale is not None:
-            Ticket.objects.filter(pk=stale).update(duplicate_key=None)
-        cap = app_settings.MAX_OPEN_TICKETS_PER_CUSTOMER
-        if cap and not on_behalf:
+        if release is not None:
+            # The holder found by the last attempt is older than the window: it lets go of the key
+            # (by primary key: a range update on a missing key would take gap locks that deadlock
+            # concurrent inserts on MariaDB).
+            Ticket.objects.filter(pk=release, duplicate_key=key).update(duplicate_key=None)
+        if cap:
+            # A duplicate is named as such before the cap is counted.
+            existing = find_duplicate(requester, department, subject, description, now)
+            if existing:
+                raise DuplicateTicket(existing)
             if Ticket.objects.filter(requester=requester, status__in=OPEN_STATUSES).count() >= cap:
                 raise OpenTicketLimitReached(cap)
 
@@ -410,48 +407,66 @@ def create_ticket(
             subject=subject,
             priority=priority,
             channel=channel,
-            language=(language or get_language() or "")[:10],
+            language=language,
             created_at=now,
             last_activity_at=now,
             last_customer_message_at=now,
             requester_last_read_at=now,
             message_count=1,
             duplicate_key=key,
-            search_text=f"{normalize_text(subject)}\n{normalize_text(description)}",
+            search_text=f"{subject_text}\n{description_text}",
+            reference=new_reference(),
         )
-        sla.recompute_due_times(ticket)
-        _insert_with_reference(ticket, key)
+        sla.recompute_due_times(ticket, cal)
+        try:
+            ticket.save(force_insert=True)
+        except IntegrityError as exc:
+            # Leaves the transaction (or savepoint), which is rolled back whole.
+            raise _KeyTaken(now) from exc
         # The description is the customer's request, even when an agent typed it in.
         message = Message.objects.create(ticket=ticket, author=created_by, body=description, created_at=now)
         _store_files(message, files, written)
         _record(ticket, TicketEvent.Kind.CREATED, created_by, new=ticket.status)
-        notifications.notify(notifications.TICKET_CREATED, ticket, message)
+        # The ticket and message are complete (department, type, product,
+        # requester and author loaded): e-mails sent in this process use them as they are.
+        notifications.notify(notifications.TICKET_CREATED, ticket, message, complete=True)
         _on_commit_send(signals.ticket_created, Ticket, ticket=ticket, message=message)
         return ticket
 
-    return _run_with_files(work)
-
-
-def _insert_with_reference(ticket, key, attempts=8):
-    """Insert ``ticket`` with a fresh random reference, retrying on the rare collision.
-
-    A unique violation on ``duplicate_key`` means a concurrent identical
-    submission won the race: that is reported as :class:`DuplicateTicket`.
-    """
-    for _attempt in range(attempts):
-        ticket.reference = new_reference()
+    # No read before the insert: the unique duplicate key decides, on every
+    # backend and under concurrency. Only when it refuses is the holder read.
+    release = None
+    for _attempt in range(REFERENCE_ATTEMPTS):
         try:
-            with transaction.atomic():
-                ticket.save(force_insert=True)
-            return
-        except IntegrityError:
-            ticket.pk = None
-            # A locking read sees rows committed after this transaction's
-            # snapshot (MariaDB's REPEATABLE READ would hide them otherwise).
-            winner = Ticket.objects.select_for_update().filter(duplicate_key=key).first()
-            if winner is not None:
-                raise DuplicateTicket(winner) from None
+            return _run_with_files(functools.partial(work, release=release))
+        except _KeyTaken as taken:
+            holder = _key_holder(key)
+            if holder is None:
+                continue  # the random reference was taken: draw another
+            if holder.created_at >= taken.now - app_settings.DUPLICATE_WINDOW:
+                raise DuplicateTicket(holder) from None
+            release = holder.pk
     raise IntegrityError("could not allocate a unique ticket reference")
+
+
+#: Inserts tried before giving up on drawing a free reference.
+REFERENCE_ATTEMPTS = 8
+
+
+class _KeyTaken(Exception):
+    """The insert of a new ticket hit a unique key (its duplicate key or its reference)."""
+
+    def __init__(self, now):
+        self.now = now
+        super().__init__()
+
+
+def _key_holder(key):
+    """The ticket holding duplicate key ``key``, read once the failed insert was rolled back."""
+    with transaction.atomic():
+        # A locking read sees rows committed after the snapshot of a surrounding
+        # transaction (MariaDB's REPEATABLE READ would hide them otherwise).
+        return Ticket.objects.select_for_update().filter(duplicate_key=key).first()
 
 
 def post_reply(*, ticket, author, body, attachments=(), internal=False):
