@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,4 +10,8 @@ class HelpdeskTicketsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, sla  # noqa: F401  (checks registers the system checks)
+
+        # A changed holiday reaches the SLA clock of every process (see sla.holidays).
+        for signal in (post_save, post_delete):
+            signal.connect(sla.holidays_changed, sender="helpdesk_tickets.Holiday", dispatch_uid="hdt_holidays")

@@ -47,6 +47,11 @@ def check_settings(app_configs=None, **kwargs):
             or value < (0 if name == "MAX_ATTACHMENTS_PER_MESSAGE" else 1)
         ):
             errors.append(_error(f"{SETTING_NAME}['{name}'] must be a positive whole number, not {value!r}.", "E004"))
+    seconds = app_settings.HOLIDAY_CACHE_SECONDS
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
+        errors.append(
+            _error(f"{SETTING_NAME}['HOLIDAY_CACHE_SECONDS'] must be 0 or more whole seconds, not {seconds!r}.", "E004")
+        )
     cap = app_settings.MAX_OPEN_TICKETS_PER_CUSTOMER
     if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
         errors.append(

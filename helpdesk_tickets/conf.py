@@ -54,6 +54,9 @@ DEFAULTS = {
     "HOLIDAYS": [],
     # Time zone of BUSINESS_HOURS; None means settings.TIME_ZONE.
     "BUSINESS_TIME_ZONE": None,
+    # How long each process keeps the Holiday rows it read (seconds; 0: read them
+    # every time). A change through the ORM is seen at once; see sla.holidays().
+    "HOLIDAY_CACHE_SECONDS": 60,
     # "auto": Jalali dates when the active language is Persian; True / False.
     "JALALI_DATES": "auto",
     # Prefix of ticket references, e.g. "HD" gives "HD-7K3M9QXA".

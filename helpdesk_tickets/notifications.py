@@ -14,9 +14,9 @@ picklable values); see the docs' "Notifications" page.
 import logging
 
 from django.conf import settings as django_settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import translation
 from django.utils.module_loading import import_string
 
@@ -29,30 +29,41 @@ STAFF_REPLIED = "staff_replied"
 CUSTOMER_REPLIED = "customer_replied"
 
 
-def notify(kind, ticket, message=None):
-    """Schedule notification ``kind`` for after the current transaction commits."""
+def notify(kind, ticket, message=None, *, complete=False):
+    """Schedule notification ``kind`` for after the current transaction commits.
+
+    ``complete`` says that ``ticket`` comes with its department, type,
+    product, requester and assignee, and ``message`` with its author, as
+    :func:`deliver` would read them: the default dispatcher, which sends in
+    this process, then uses them instead of reading them again. Any other
+    dispatcher gets the plain ids, as always.
+    """
     ticket_id, message_id = ticket.pk, message.pk if message else None
-    transaction.on_commit(lambda: _dispatch_after_commit(kind, ticket_id, message_id))
+    loaded = {"ticket": ticket, "message": message} if complete else {}
+    transaction.on_commit(lambda: _dispatch_after_commit(kind, ticket_id, message_id, loaded))
 
 
-def _dispatch_after_commit(kind, ticket_id, message_id):
+def _dispatch_after_commit(kind, ticket_id, message_id, loaded):
     # The change is committed by now: a failing dispatcher (say, a task broker
     # that is down) must not turn the user's successful request into an error.
     try:
-        dispatch(kind, ticket_id, message_id)
+        dispatch(kind, ticket_id, message_id, **loaded)
     except Exception:
         logger.exception("helpdesk_tickets: the notification dispatcher failed on %s for ticket %s", kind, ticket_id)
 
 
-def dispatch(kind, ticket_id, message_id=None):
+def dispatch(kind, ticket_id, message_id=None, *, ticket=None, message=None):
     dispatcher = import_string(app_settings.NOTIFICATION_DISPATCHER)
-    dispatcher(kind, ticket_id, message_id)
+    if dispatcher is send_now and ticket is not None:
+        send_now(kind, ticket_id, message_id, ticket=ticket, message=message)
+    else:
+        dispatcher(kind, ticket_id, message_id)
 
 
-def send_now(kind, ticket_id, message_id=None):
+def send_now(kind, ticket_id, message_id=None, *, ticket=None, message=None):
     """Default dispatcher: deliver in-process, logging (not raising) failures."""
     try:
-        deliver(kind, ticket_id, message_id)
+        deliver(kind, ticket_id, message_id, ticket=ticket, message=message)
     except Exception:
         # The ids are logged (and attached to the record) so that the e-mail
         # can be sent again later with deliver(kind, ticket_id, message_id).
@@ -86,28 +97,36 @@ def recipient_language(user, ticket):
     return django_settings.LANGUAGE_CODE
 
 
-def deliver(kind, ticket_id, message_id=None):
-    """Render and send notification ``kind``; returns the number of e-mails sent."""
+def deliver(kind, ticket_id, message_id=None, *, ticket=None, message=None):
+    """Render and send notification ``kind``; returns the number of e-mails sent.
+
+    ``ticket`` and ``message``, when given, are the ticket and message with
+    those ids, their relations loaded (see :func:`notify`); otherwise they
+    are read.
+    """
     from .models import Message, Ticket
 
-    ticket = Ticket.objects.with_related().get(pk=ticket_id)
-    message = Message.objects.select_related("author").get(pk=message_id) if message_id else None
-    sent = 0
-    for user in recipients(kind, ticket, message):
+    if ticket is None:
+        ticket = Ticket.objects.with_related().get(pk=ticket_id)
+        message = Message.objects.select_related("author").get(pk=message_id) if message_id else None
+    users = recipients(kind, ticket, message)
+    if not users:
+        return 0
+    base = f"helpdesk_tickets/email/{kind}"
+    subject_template = get_template(f"{base}_subject.txt")
+    text_template = get_template(f"{base}_message.txt")
+    html_template = get_template(f"{base}_message.html")
+    site_url = app_settings.SITE_URL.rstrip("/")
+    from_email = app_settings.FROM_EMAIL or django_settings.DEFAULT_FROM_EMAIL
+    mails = []
+    for user in users:
         with translation.override(recipient_language(user, ticket)):
-            context = {
-                "ticket": ticket,
-                "message": message,
-                "recipient": user,
-                "site_url": app_settings.SITE_URL.rstrip("/"),
-            }
-            base = f"helpdesk_tickets/email/{kind}"
-            subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
-            text = render_to_string(f"{base}_message.txt", context)
-            html = render_to_string(f"{base}_message.html", context)
-        mail = EmailMultiAlternatives(
-            subject, text, app_settings.FROM_EMAIL or django_settings.DEFAULT_FROM_EMAIL, [user.email]
-        )
+            context = {"ticket": ticket, "message": message, "recipient": user, "site_url": site_url}
+            subject = " ".join(subject_template.render(context).split())
+            text = text_template.render(context)
+            html = html_template.render(context)
+        mail = EmailMultiAlternatives(subject, text, from_email, [user.email])
         mail.attach_alternative(html, "text/html")
-        sent += mail.send()
-    return sent
+        mails.append(mail)
+    # One call for all of them: one SMTP session rather than one per e-mail.
+    return get_connection().send_messages(mails) or 0

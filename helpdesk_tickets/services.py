@@ -7,6 +7,7 @@ something about the ticket changed, and sends its signals and
 notifications only after the transaction commits.
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -15,8 +16,8 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F
+from django.db import IntegrityError, OperationalError, connections, router, transaction
+from django.db.models import BooleanField, DurationField, Exists, F, IntegerField, OuterRef, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from .models import (
     OPEN_STATUSES,
     STATUS_TRANSITIONS,
     Channel,
+    Department,
     IdempotencyKey,
     Message,
     Priority,
@@ -44,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U
 REFERENCE_LENGTH = 8
+_REFERENCE_CODES = len(REFERENCE_ALPHABET) ** REFERENCE_LENGTH
 MAX_SUBJECT_LENGTH = 200
 MAX_BODY_LENGTH = 20000
 
@@ -115,7 +118,12 @@ def _record(ticket, kind, actor, old="", new=""):
 
 def new_reference():
     prefix = app_settings.REFERENCE_PREFIX
-    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    # One draw for the whole code, written in base len(REFERENCE_ALPHABET).
+    number, letters = secrets.randbelow(_REFERENCE_CODES), []
+    for _position in range(REFERENCE_LENGTH):
+        number, digit = divmod(number, len(REFERENCE_ALPHABET))
+        letters.append(REFERENCE_ALPHABET[digit])
+    body = "".join(letters)
     return f"{prefix}-{body}" if prefix else body
 
 
@@ -173,15 +181,145 @@ def _is_deadlock(exc):
     return code in (1213, 1205) or "deadlock" in str(exc).lower() or "database is locked" in str(exc).lower()
 
 
+#: Where :func:`find_offering` leaves, on a ticket type or product, ``(department id, offered there)``.
+_OFFERED = "_helpdesk_offered_in"
+_OFFERING_MODELS = {"department": Department, "ticket_type": TicketType, "product": Product}
+_CATALOGUE_FIELDS = ("id", "name", "slug", "description", "translations", "active", "ordering")
+# Per process: (database alias, slugs given) -> the compiled statement of find_offering.
+_offering_statements = {}
+
+
+def _offering_query(slugs):
+    """One ``UNION ALL`` branch per slug given: the row, its kind, the department's targets, whether offered."""
+    department = slugs.get("department")
+    branches = []
+    for kind, (name, model) in enumerate(_OFFERING_MODELS.items()):
+        if name not in slugs:
+            continue
+        if model is Department:
+            extra = {
+                "hdt_first": F("first_response_target"),
+                "hdt_resolution": F("resolution_target"),
+                "hdt_offered": Value(True, BooleanField()),
+            }
+        else:
+            # The rule of OfferedQuerySet.offered_in, asked of the department with that slug.
+            in_department = Subquery(Department.objects.filter(slug=department).order_by().values("pk"))
+            extra = {
+                "hdt_first": Value(None, DurationField()),
+                "hdt_resolution": Value(None, DurationField()),
+                "hdt_offered": Exists(model.objects.offered_in(in_department).filter(pk=OuterRef("pk"))),
+            }
+        annotations = {"hdt_kind": Value(kind, IntegerField()), **extra}
+        branches.append(
+            model.objects.filter(slug=slugs[name])
+            .order_by()
+            .annotate(**annotations)
+            .values_list(*_CATALOGUE_FIELDS, *annotations)
+        )
+    return branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+
+
+def _compile_offering_query(given, connection):
+    """``(sql, params with the slugs' places marked, converters)``, or None if the slugs cannot be swapped."""
+    marks = {name: f"\x00{name}\x00" for name in given}  # no slug contains NUL
+    compiler = _offering_query(marks).query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    slug_of = {mark: name for name, mark in marks.items()}
+    template = [(slug_of.get(value) if isinstance(value, str) else None, value) for value in params]
+    if any(mark in sql for mark in marks.values()) or {name for name, _value in template if name} != set(given):
+        return None
+    converters = compiler.get_converters([column for column, _sql, _alias in compiler.select[: compiler.col_count]])
+    return sql, template, converters
+
+
+def _offering_rows(slugs):
+    """The rows of :func:`_offering_query`.
+
+    Building and compiling that query costs the ORM ten times as much as
+    running it, and it is the same on every request: it is compiled once per
+    process (and database, and set of slugs given), then run with each
+    request's slugs, its values converted as the ORM would.
+    """
+    using = router.db_for_read(Department)
+    connection = connections[using]
+    key = (using, tuple(slugs))
+    if key not in _offering_statements:
+        _offering_statements[key] = _compile_offering_query(tuple(slugs), connection)
+    statement = _offering_statements[key]
+    if statement is None:
+        return list(_offering_query(slugs).using(using)), using
+    sql, template, converters = statement
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [slugs[name] if name else value for name, value in template])
+        rows = [list(row) for row in cursor.fetchall()]
+    for row in rows:
+        for position, (functions, expression) in converters.items():
+            for function in functions:
+                row[position] = function(row[position], expression, connection)
+    return rows, using
+
+
+def find_offering(department=None, ticket_type=None, product=None):
+    """The department, ticket type and product with these slugs, read in one query.
+
+    Returns ``{"department": ..., "ticket_type": ..., "product": ...}``, None
+    where a slug (or None) matches nothing. Whether the type and product are
+    offered in that department is read along and kept on them, so that
+    :func:`validate_offering` (called by :func:`create_ticket`) need not ask
+    the database again.
+    """
+    given = {"department": department, "ticket_type": ticket_type, "product": product}
+    slugs = {name: slug for name, slug in given.items() if slug is not None}
+    found, offered = dict.fromkeys(_OFFERING_MODELS), {}
+    if not slugs:
+        return found
+    rows, using = _offering_rows(slugs)
+    names = list(_OFFERING_MODELS)
+    for row in rows:
+        values = dict(zip(_CATALOGUE_FIELDS, row, strict=False))
+        kind, first_response_target, resolution_target, offered_here = row[len(_CATALOGUE_FIELDS) :]
+        name = names[kind]
+        if name == "department":
+            values.update(first_response_target=first_response_target, resolution_target=resolution_target)
+        else:
+            offered[name] = offered_here
+        instance = _OFFERING_MODELS[name](**values)
+        instance._state.adding, instance._state.db = False, using
+        found[name] = instance
+    if found["department"] is not None:
+        for name, offered_here in offered.items():
+            setattr(found[name], _OFFERED, (found["department"].pk, bool(offered_here)))
+    return found
+
+
+def _known_offering(item, department):
+    """Whether ``item`` is offered in ``department`` as :func:`find_offering` saw it; None if it did not look."""
+    known = getattr(item, _OFFERED, None)
+    return known[1] if known is not None and known[0] == department.pk else None
+
+
 def validate_offering(department, ticket_type, product):
-    """Refuse an inactive department, or a type / product not offered in it."""
+    """Refuse an inactive department, or a type / product not offered in it (at most one query)."""
     if not department.active:
         raise ValidationError({"department": _("This department does not take new tickets.")})
-    if not (ticket_type.active and TicketType.objects.offered_in(department).filter(pk=ticket_type.pk).exists()):
+    type_offered = _known_offering(ticket_type, department) if ticket_type.active else False
+    product_offered = True
+    if product is not None:
+        product_offered = _known_offering(product, department) if product.active else False
+    unknown = {}
+    if type_offered is None:
+        unknown["ticket_type"] = Exists(TicketType.objects.offered_in(department).filter(pk=ticket_type.pk))
+    if product_offered is None:
+        unknown["product"] = Exists(Product.objects.offered_in(department).filter(pk=product.pk))
+    if unknown:
+        # Both questions in one round trip; a department deleted meanwhile offers nothing.
+        answers = Department.objects.filter(pk=department.pk).values(**unknown).first() or {}
+        type_offered = answers.get("ticket_type", False) if type_offered is None else type_offered
+        product_offered = answers.get("product", False) if product_offered is None else product_offered
+    if not type_offered:
         raise ValidationError({"ticket_type": _("This ticket type is not offered in the chosen department.")})
-    if product is not None and not (
-        product.active and Product.objects.offered_in(department).filter(pk=product.pk).exists()
-    ):
+    if not product_offered:
         raise ValidationError({"product": _("This product is not offered in the chosen department.")})
 
 
@@ -235,33 +373,29 @@ def create_ticket(
         raise ValidationError({"channel": _("Unknown channel.")})
     validate_offering(department, ticket_type, product)
     files = attachment_rules.validate_files(attachments)
-    key = duplicate_key(requester.pk, department.pk, subject, description)
+    subject_text, description_text = normalize_text(subject), normalize_text(description)
+    key = duplicate_key(requester.pk, department.pk, subject_text, description_text)
     # An agent filing on the customer's behalf (phone) is not held to the
     # customer's open-ticket cap.
     on_behalf = created_by.pk != requester.pk and permissions.is_staff_for(
         created_by, Ticket(department_id=department.pk)
     )
+    cap = None if on_behalf else app_settings.MAX_OPEN_TICKETS_PER_CUSTOMER
+    language = (language or get_language() or "")[:10]
+    cal = sla.calendar()
 
-    def work(written):
+    def work(written, release):
         now = timezone.now()
-        existing = find_duplicate(requester, department, subject, description, now)
-        if existing:
-            raise DuplicateTicket(existing)
-        # A stale holder of the key (older than the window) lets go of it.
-        # Only a holder older than the window: one that committed since the
-        # check above is a concurrent duplicate, which the unique key must
-        # refuse, not a stale one to unseat. Updated by primary key only when
-        # one exists: a range update on a missing key would take gap locks
-        # that deadlock concurrent inserts.
-        stale = (
-            Ticket.objects.filter(duplicate_key=key, created_at__lt=now - app_settings.DUPLICATE_WINDOW)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if stale is not None:
-            Ticket.objects.filter(pk=stale).update(duplicate_key=None)
-        cap = app_settings.MAX_OPEN_TICKETS_PER_CUSTOMER
-        if cap and not on_behalf:
+        if release is not None:
+            # The holder found by the last attempt is older than the window: it lets go of the key
+            # (by primary key: a range update on a missing key would take gap locks that deadlock
+            # concurrent inserts on MariaDB).
+            Ticket.objects.filter(pk=release, duplicate_key=key).update(duplicate_key=None)
+        if cap:
+            # A duplicate is named as such before the cap is counted.
+            existing = find_duplicate(requester, department, subject, description, now)
+            if existing:
+                raise DuplicateTicket(existing)
             if Ticket.objects.filter(requester=requester, status__in=OPEN_STATUSES).count() >= cap:
                 raise OpenTicketLimitReached(cap)
 
@@ -273,48 +407,66 @@ def create_ticket(
             subject=subject,
             priority=priority,
             channel=channel,
-            language=(language or get_language() or "")[:10],
+            language=language,
             created_at=now,
             last_activity_at=now,
             last_customer_message_at=now,
             requester_last_read_at=now,
             message_count=1,
             duplicate_key=key,
-            search_text=f"{normalize_text(subject)}\n{normalize_text(description)}",
+            search_text=f"{subject_text}\n{description_text}",
+            reference=new_reference(),
         )
-        sla.recompute_due_times(ticket)
-        _insert_with_reference(ticket, key)
+        sla.recompute_due_times(ticket, cal)
+        try:
+            ticket.save(force_insert=True)
+        except IntegrityError as exc:
+            # Leaves the transaction (or savepoint), which is rolled back whole.
+            raise _KeyTaken(now) from exc
         # The description is the customer's request, even when an agent typed it in.
         message = Message.objects.create(ticket=ticket, author=created_by, body=description, created_at=now)
         _store_files(message, files, written)
         _record(ticket, TicketEvent.Kind.CREATED, created_by, new=ticket.status)
-        notifications.notify(notifications.TICKET_CREATED, ticket, message)
+        # The ticket and message are complete (department, type, product,
+        # requester and author loaded): e-mails sent in this process use them as they are.
+        notifications.notify(notifications.TICKET_CREATED, ticket, message, complete=True)
         _on_commit_send(signals.ticket_created, Ticket, ticket=ticket, message=message)
         return ticket
 
-    return _run_with_files(work)
-
-
-def _insert_with_reference(ticket, key, attempts=8):
-    """Insert ``ticket`` with a fresh random reference, retrying on the rare collision.
-
-    A unique violation on ``duplicate_key`` means a concurrent identical
-    submission won the race: that is reported as :class:`DuplicateTicket`.
-    """
-    for _attempt in range(attempts):
-        ticket.reference = new_reference()
+    # No read before the insert: the unique duplicate key decides, on every
+    # backend and under concurrency. Only when it refuses is the holder read.
+    release = None
+    for _attempt in range(REFERENCE_ATTEMPTS):
         try:
-            with transaction.atomic():
-                ticket.save(force_insert=True)
-            return
-        except IntegrityError:
-            ticket.pk = None
-            # A locking read sees rows committed after this transaction's
-            # snapshot (MariaDB's REPEATABLE READ would hide them otherwise).
-            winner = Ticket.objects.select_for_update().filter(duplicate_key=key).first()
-            if winner is not None:
-                raise DuplicateTicket(winner) from None
+            return _run_with_files(functools.partial(work, release=release))
+        except _KeyTaken as taken:
+            holder = _key_holder(key)
+            if holder is None:
+                continue  # the random reference was taken: draw another
+            if holder.created_at >= taken.now - app_settings.DUPLICATE_WINDOW:
+                raise DuplicateTicket(holder) from None
+            release = holder.pk
     raise IntegrityError("could not allocate a unique ticket reference")
+
+
+#: Inserts tried before giving up on drawing a free reference.
+REFERENCE_ATTEMPTS = 8
+
+
+class _KeyTaken(Exception):
+    """The insert of a new ticket hit a unique key (its duplicate key or its reference)."""
+
+    def __init__(self, now):
+        self.now = now
+        super().__init__()
+
+
+def _key_holder(key):
+    """The ticket holding duplicate key ``key``, read once the failed insert was rolled back."""
+    with transaction.atomic():
+        # A locking read sees rows committed after the snapshot of a surrounding
+        # transaction (MariaDB's REPEATABLE READ would hide them otherwise).
+        return Ticket.objects.select_for_update().filter(duplicate_key=key).first()
 
 
 def post_reply(*, ticket, author, body, attachments=(), internal=False):

@@ -5,13 +5,21 @@ holidays; ``add`` moves a moment forward by an amount of *working* time and
 ``between`` measures the working time between two moments. With no
 business hours configured the clock runs round the clock (weekends and
 holidays still stop it when set).
+
+The Holiday rows are read once and then kept by each process for
+``HOLIDAY_CACHE_SECONDS`` (see :func:`holidays`), so that opening a ticket
+does not read them again every time.
 """
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.db import transaction
 
 from .conf import settings as app_settings
 
@@ -110,10 +118,66 @@ class BusinessCalendar:
 
 
 def calendar():
-    """The site's calendar: settings plus the Holiday rows (one query)."""
+    """The site's calendar: settings plus the Holiday rows (see :func:`holidays`)."""
+    return BusinessCalendar.from_settings(extra_holidays=holidays())
+
+
+#: Changed (after commit) whenever a Holiday row is saved or deleted, in the
+#: host's default cache: with a cache the workers share (Redis, Memcached),
+#: every worker sees a change at once, not only the one that made it.
+HOLIDAYS_VERSION_KEY = "helpdesk_tickets:holidays-version"
+
+# (expires at, in monotonic seconds; version; dates): one per process.
+_held = None
+
+
+def holidays():
+    """The dates of the Holiday rows, read at most every ``HOLIDAY_CACHE_SECONDS`` by each process.
+
+    A change through the ORM (the admin, ``save()``, ``delete()``) is seen at
+    once by the process that made it and, with a cache the processes share,
+    by every process; otherwise other processes see it within
+    ``HOLIDAY_CACHE_SECONDS``, as they do writes that send no signals
+    (``bulk_create()``, ``update()``). ``0`` reads the rows every time.
+    """
+    global _held
     from .models import Holiday
 
-    return BusinessCalendar.from_settings(extra_holidays=Holiday.objects.values_list("date", flat=True))
+    seconds = app_settings.HOLIDAY_CACHE_SECONDS
+    if not seconds:
+        return frozenset(Holiday.objects.values_list("date", flat=True))
+    version = cache.get(HOLIDAYS_VERSION_KEY)
+    now = monotonic()
+    held = _held
+    if held is not None and held[0] > now and held[1] == version:
+        return held[2]
+    dates = frozenset(Holiday.objects.values_list("date", flat=True))
+    _held = (now + seconds, version, dates)
+    return dates
+
+
+def forget_holidays():
+    """Drop this process's copy of the Holiday rows: the next calendar reads them again."""
+    global _held
+    _held = None
+
+
+def holidays_changed(**kwargs):
+    """Receiver of Holiday's ``post_save`` and ``post_delete``.
+
+    This process forgets its copy at once (its own transaction sees the
+    change), and again after commit, when the new version is announced to
+    the others (before commit they would read and keep the old rows under
+    the new version). A change rolled back after this process read it in
+    that same transaction stays in its copy until the cache time is up.
+    """
+    forget_holidays()
+
+    def announce():
+        forget_holidays()
+        cache.set(HOLIDAYS_VERSION_KEY, uuid.uuid4().hex, None)
+
+    transaction.on_commit(announce, using=kwargs.get("using"))
 
 
 def recompute_due_times(ticket, cal=None):

@@ -21,6 +21,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+@pytest.fixture(autouse=True)
+def _forget_holidays():
+    """Each process keeps the Holiday rows it read (``sla.holidays``): a test's rolled-back rows must not outlive it."""
+    from helpdesk_tickets import sla
+
+    sla.forget_holidays()
+    yield
+    sla.forget_holidays()
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     report = yield

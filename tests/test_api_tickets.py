@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -39,6 +40,27 @@ def test_open_a_ticket_with_json(world):
     assert body["status"] == "new" and body["channel"] == "api" and body["product"] == "hosting"
     assert body["requester"]["username"] == "customer"
     assert body["url"].endswith(f"/api/tickets/{ticket.reference}/")
+
+
+def test_the_answer_to_a_new_ticket_is_the_ticket_as_stored(world):
+    client = world.client("customer")
+    created = client.post("/api/tickets/", {**NEW, "product": "hosting"}, format="json")
+    assert created.status_code == 201
+    assert created.json() == client.get(f"/api/tickets/{created.json()['reference']}/").json()
+
+
+def test_opening_a_ticket_runs_a_fixed_number_of_queries(
+    world, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    # The token and its user; the department, type and product with whether they
+    # are offered; the service's transaction (a savepoint here, BEGIN and COMMIT in a
+    # real request) writing the ticket, its first message and its "created" event;
+    # after commit, the department's agents to e-mail.
+    client = world.client("customer")
+    with django_assert_num_queries(8), django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/tickets/", {**NEW, "product": "hosting"}, format="json")
+    assert response.status_code == 201
+    assert [m.to for m in mail.outbox] == [[world.users["agent"].email]]
 
 
 def test_fields_the_customer_cannot_set_are_never_applied(world):

@@ -46,6 +46,7 @@ def test_a_full_valid_configuration_is_clean():
             REFERENCE_PREFIX="",
             NOTIFICATION_DISPATCHER="helpdesk_tickets.notifications.send_now",
             MAX_OPEN_TICKETS_PER_CUSTOMER=3,
+            HOLIDAY_CACHE_SECONDS=0,
         )
         == []
     )
@@ -67,6 +68,8 @@ def test_setting_that_is_not_a_dict():
         ({"PAGE_SIZE": 0}, "E004"),
         ({"AUTO_CLOSE_AFTER": True}, "E004"),
         ({"MAX_OPEN_TICKETS_PER_CUSTOMER": 0}, "E004"),
+        ({"HOLIDAY_CACHE_SECONDS": -1}, "E004"),
+        ({"HOLIDAY_CACHE_SECONDS": 1.5}, "E004"),
         ({"DUPLICATE_WINDOW": 3600}, "E005"),
         ({"DEFAULT_FIRST_RESPONSE_TARGET": timedelta(0)}, "E005"),
         ({"ALLOWED_ATTACHMENT_EXTENSIONS": "pdf,png"}, "E006"),

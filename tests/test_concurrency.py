@@ -6,6 +6,7 @@ database's own locking and unique constraints, not Python-level luck.
 
 import threading
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.db import close_old_connections, connection
@@ -64,6 +65,31 @@ def test_identical_submissions_at_once_create_one_ticket():
     ticket = Ticket.objects.get()
     assert Message.objects.filter(ticket=ticket).count() == 1
     assert {r.existing.reference for r in results if isinstance(r, services.DuplicateTicket)} == {ticket.reference}
+
+
+def test_identical_submissions_at_once_past_an_old_twins_window_create_one_ticket():
+    requester, department, ticket_type = UserFactory(), DepartmentFactory(), TicketTypeFactory()
+
+    def submit(i=None):
+        return services.create_ticket(
+            requester=requester,
+            department=department,
+            ticket_type=ticket_type,
+            subject="Invoice is wrong",
+            description="My invoice for March charges me twice.",
+        )
+
+    old = submit()
+    Ticket.objects.filter(pk=old.pk).update(created_at=old.created_at - timedelta(days=2))
+
+    results = run_at_once(8, submit)
+
+    assert kinds(results) == {"Ticket": 1, "DuplicateTicket": 7}, results
+    (new,) = [r for r in results if isinstance(r, Ticket)]
+    assert {r.existing.pk for r in results if isinstance(r, services.DuplicateTicket)} == {new.pk}
+    # The old twin let go of the key; the new ticket holds it.
+    assert Ticket.objects.get(pk=old.pk).duplicate_key is None
+    assert Ticket.objects.get(pk=new.pk).duplicate_key is not None
 
 
 def test_distinct_submissions_at_once_all_succeed_with_unique_references():

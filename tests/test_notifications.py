@@ -6,6 +6,7 @@ import smtplib
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.test import override_settings
@@ -173,6 +174,21 @@ def test_smtp_failure_keeps_the_ticket_and_logs(dept, agents, customer, run_on_c
     (record,) = [r for r in caplog.records if r.name == "helpdesk_tickets.notifications"]
     assert record.levelno == logging.ERROR and str(ticket.pk) in record.getMessage()
     assert isinstance(record.exc_info[1], smtplib.SMTPException)
+
+
+class CountingBackend(locmem.EmailBackend):
+    batches = []
+
+    def send_messages(self, messages):
+        self.batches.append(len(messages))
+        return super().send_messages(messages)
+
+
+@override_settings(EMAIL_BACKEND="tests.test_notifications.CountingBackend")
+def test_the_mails_of_one_notification_share_one_connection(dept, agents, customer, run_on_commit):
+    CountingBackend.batches.clear()
+    run_on_commit(lambda: make_ticket(customer, dept))
+    assert CountingBackend.batches == [2] and recipients() == ["agent1@example.com", "agent2@example.com"]
 
 
 dispatched = []

@@ -93,6 +93,48 @@ def test_a_product_must_be_offered_in_the_department(desk):
     assert not Ticket.objects.exists()
 
 
+def test_find_offering_reads_the_three_and_whether_they_are_offered_in_one_query(desk, django_assert_num_queries):
+    desk.department.slug, desk.ticket_type.slug = "billing", "question"
+    desk.department.save()
+    desk.ticket_type.save()
+    elsewhere = TicketTypeFactory(slug="elsewhere")
+    elsewhere.departments.add(DepartmentFactory())
+    here = ProductFactory(slug="here")
+    here.departments.add(desk.department)
+
+    with django_assert_num_queries(1):
+        found = services.find_offering("billing", "elsewhere", "here")
+    assert found == {"department": desk.department, "ticket_type": elsewhere, "product": here}
+    assert found["department"].first_response_target == desk.department.first_response_target
+    with django_assert_num_queries(0), pytest.raises(ValidationError) as refused:
+        services.validate_offering(found["department"], found["ticket_type"], found["product"])
+    assert refused_fields(refused) == {"ticket_type"}
+
+    with django_assert_num_queries(1):
+        found = services.find_offering("billing", "question", "here")
+    with django_assert_num_queries(0):
+        services.validate_offering(found["department"], found["ticket_type"], found["product"])
+    # Checked against another department, the remembered answer does not count.
+    other = DepartmentFactory()
+    with django_assert_num_queries(1), pytest.raises(ValidationError) as refused:
+        services.validate_offering(other, found["ticket_type"], found["product"])
+    assert refused_fields(refused) == {"product"}
+
+    assert services.find_offering("nowhere", "question") == {
+        "department": None,
+        "ticket_type": desk.ticket_type,
+        "product": None,
+    }
+    with django_assert_num_queries(0):
+        assert services.find_offering() == {"department": None, "ticket_type": None, "product": None}
+
+
+def test_validate_offering_asks_about_the_type_and_product_at_once(desk, django_assert_num_queries):
+    product = ProductFactory()
+    with django_assert_num_queries(1):
+        services.validate_offering(desk.department, desk.ticket_type, product)
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
@@ -159,6 +201,16 @@ def test_the_open_ticket_cap_stops_customers_but_not_agents_on_the_phone(desk):
 
     desk.ticket(subject="three", channel=Channel.PHONE, created_by=desk.agent)
     assert Ticket.objects.count() == 3
+
+
+@override_settings(HELPDESK_TICKETS={"MAX_OPEN_TICKETS_PER_CUSTOMER": 1})
+def test_at_the_cap_the_same_request_again_is_named_a_duplicate(desk):
+    first = desk.ticket()
+    with pytest.raises(services.DuplicateTicket) as refused:
+        desk.ticket()
+    assert refused.value.existing == first
+    with pytest.raises(services.OpenTicketLimitReached):
+        desk.ticket(subject="Something else")
 
 
 # --------------------------------------------------------------------------

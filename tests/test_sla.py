@@ -297,6 +297,63 @@ def test_site_calendar_reads_settings_and_holidays():
 
 
 @needs_db
+def test_holidays_are_read_once_and_a_change_here_is_seen_at_once(django_assert_num_queries):
+    Holiday.objects.create(date=date(2026, 3, 21), name="Nowruz")
+    assert sla.calendar().holidays == {date(2026, 3, 21)}
+    with django_assert_num_queries(0):
+        assert sla.calendar().holidays == {date(2026, 3, 21)}
+    moved = Holiday.objects.create(date=date(2026, 4, 1), name="Republic Day")
+    assert sla.calendar().holidays == {date(2026, 3, 21), date(2026, 4, 1)}
+    moved.date = date(2026, 4, 2)
+    moved.save()
+    assert sla.calendar().holidays == {date(2026, 3, 21), date(2026, 4, 2)}
+    Holiday.objects.filter(pk=moved.pk).delete()
+    assert sla.calendar().holidays == {date(2026, 3, 21)}
+
+
+@needs_db
+def test_a_holiday_change_is_announced_to_the_other_processes_after_commit(django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    before = cache.get(sla.HOLIDAYS_VERSION_KEY)
+    with django_capture_on_commit_callbacks() as on_commit:
+        Holiday.objects.create(date=date(2026, 3, 21))
+        # Before commit the others would read the old rows and keep them under the new version.
+        assert cache.get(sla.HOLIDAYS_VERSION_KEY) == before
+    for callback in on_commit:
+        callback()
+    assert cache.get(sla.HOLIDAYS_VERSION_KEY) not in (None, before)
+
+
+@needs_db
+def test_a_holiday_changed_by_another_process_is_seen_once_announced():
+    from django.core.cache import cache
+
+    assert sla.calendar().holidays == set()
+    Holiday.objects.bulk_create([Holiday(date=date(2026, 3, 21))])  # no signal: as another process's write
+    assert sla.calendar().holidays == set()  # kept for HOLIDAY_CACHE_SECONDS…
+    cache.set(sla.HOLIDAYS_VERSION_KEY, "changed elsewhere")  # …unless that process announces its change
+    assert sla.calendar().holidays == {date(2026, 3, 21)}
+
+
+@needs_db
+def test_holidays_are_read_again_after_the_cache_time(monkeypatch):
+    assert sla.calendar().holidays == set()
+    Holiday.objects.bulk_create([Holiday(date=date(2026, 3, 21))])
+    later = sla.monotonic() + 61
+    monkeypatch.setattr(sla, "monotonic", lambda: later)
+    assert sla.calendar().holidays == {date(2026, 3, 21)}
+
+
+@needs_db
+@override_settings(HELPDESK_TICKETS={"HOLIDAY_CACHE_SECONDS": 0})
+def test_no_cache_time_reads_the_holidays_every_time(django_assert_num_queries):
+    sla.calendar()
+    with django_assert_num_queries(1):
+        sla.calendar()
+
+
+@needs_db
 def test_department_targets_fall_back_to_the_site_default():
     department = DepartmentFactory()
     assert department.effective_first_response_target == timedelta(minutes=30)

@@ -6,6 +6,7 @@ read-only: a client sending those fields on create has them ignored.
 """
 
 import re
+from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -49,6 +50,24 @@ class BySlugField(serializers.SlugRelatedField):
         if not isinstance(data, str) or not _SLUG.match(data):
             self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data)[:80])
         return super().to_internal_value(data)
+
+
+class OfferingSlugField(BySlugField):
+    """A department, ticket type or product of a new ticket, found by the serializer's one query.
+
+    :class:`TicketCreateSerializer` reads the three slugs it was sent with
+    :func:`~helpdesk_tickets.services.find_offering` before validating its
+    fields; each field takes its object from there (the errors are those of
+    :class:`BySlugField`), or looks it up itself when used elsewhere.
+    """
+
+    def to_internal_value(self, data):
+        found = getattr(self.parent, "offering", {}).get(self.field_name)
+        if found is None or found[0] != data:
+            return super().to_internal_value(data)
+        if found[1] is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data))
+        return found[1]
 
 
 class UsernameField(serializers.SlugRelatedField):
@@ -444,9 +463,9 @@ class TicketSerializer(serializers.ModelSerializer):
 class TicketCreateSerializer(serializers.Serializer):
     """What a client sends to open a ticket; everything else is decided by the service layer."""
 
-    department = BySlugField(queryset=Department.objects.all(), help_text=gettext_lazy("Department slug."))
-    ticket_type = BySlugField(queryset=TicketType.objects.all(), help_text=gettext_lazy("Ticket type slug."))
-    product = BySlugField(
+    department = OfferingSlugField(queryset=Department.objects.all(), help_text=gettext_lazy("Department slug."))
+    ticket_type = OfferingSlugField(queryset=TicketType.objects.all(), help_text=gettext_lazy("Ticket type slug."))
+    product = OfferingSlugField(
         queryset=Product.objects.all(),
         required=False,
         allow_null=True,
@@ -460,6 +479,19 @@ class TicketCreateSerializer(serializers.Serializer):
         default=list,
         help_text=gettext_lazy("Files (multipart/form-data only); the same limits as the web form."),
     )
+
+    def to_internal_value(self, data):
+        # The department, type and product (and whether the two are offered in
+        # that department) in one query, instead of three lookups and two checks.
+        self.offering = {}
+        if isinstance(data, Mapping):
+            names = ("department", "ticket_type", "product")
+            slugs = {name: self.fields[name].get_value(data) for name in names}
+            wanted = {name: slug for name, slug in slugs.items() if isinstance(slug, str) and _SLUG.match(slug)}
+            if wanted:
+                found = services.find_offering(**wanted)
+                self.offering = {name: (slug, found[name]) for name, slug in wanted.items()}
+        return super().to_internal_value(data)
 
 
 class TicketUpdateSerializer(serializers.Serializer):

@@ -363,7 +363,8 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
                 attachments=data["attachments"],
                 channel=Channel.API,
             )
-            ticket = Ticket.objects.with_related().get(pk=ticket.pk)
+            # Rendered as written: the department, type and product are the
+            # validated ones, the requester is you, there is no assignee yet.
             return status.HTTP_201_CREATED, self.get_serializer(ticket).data
 
         fingerprint = {
