@@ -1,10 +1,12 @@
-"""The ticket list writes its rows by hand (for speed): they must equal DRF's ``TicketSerializer`` byte for byte.
+"""The ticket rows are written by hand (for speed): they must equal DRF's ``TicketSerializer`` byte for byte.
 
-Every row of ``GET tickets/`` is compared with what the full serializer
-gives for the same ticket (the detail endpoint, and the serializer called
-directly), over tickets in every status, assigned or not, with and without
-a product, breached, paused, unread, with translated names, for each kind of
-viewer and language, and under other time zones and date formats.
+The list, the detail and the create and update answers all use that writer.
+Its output is compared with DRF's field-by-field output of the same
+serializer (called directly), and every row of ``GET tickets/`` with the
+detail endpoint (whose ticket is fetched another way), over tickets in every
+status, assigned or not, with and without a product, breached, paused,
+unread, with translated names, for each kind of viewer and language, and
+under other time zones and date formats.
 """
 
 import json

@@ -319,9 +319,13 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
         # Opening a ticket counts; closing and reopening do not.
         return "ticket_create" if self.action == "create" else None
 
+    def ticket_data(self, ticket):
+        """One ticket's JSON, written as a list row (the same fields, a fraction of the CPU)."""
+        return self.get_serializer([ticket], many=True).data[0]
+
     def _render(self, ticket, status_code=status.HTTP_200_OK):
         ticket = Ticket.objects.with_related().get(pk=ticket.pk)
-        return Response(self.get_serializer(ticket).data, status=status_code)
+        return Response(self.ticket_data(ticket), status=status_code)
 
     @api_schema(responses={200: s.TicketSerializer(many=True), 400: _ERROR, 404: _DETAIL, **COMMON_ERRORS})
     def list(self, request, *args, **kwargs):
@@ -365,7 +369,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
             )
             # Rendered as written: the department, type and product are the
             # validated ones, the requester is you, there is no assignee yet.
-            return status.HTTP_201_CREATED, self.get_serializer(ticket).data
+            return status.HTTP_201_CREATED, self.ticket_data(ticket)
 
         fingerprint = {
             "department": _slug(data["department"]),
@@ -379,7 +383,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
 
     @api_schema(parameters=[REFERENCE_PARAMETER], responses={200: s.TicketSerializer, 404: _DETAIL, **COMMON_ERRORS})
     def retrieve(self, request, *args, **kwargs):
-        return Response(self.get_serializer(self.get_object()).data)
+        return Response(self.ticket_data(self.get_object()))
 
     @api_schema(
         parameters=[REFERENCE_PARAMETER],
