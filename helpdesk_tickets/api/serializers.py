@@ -271,6 +271,18 @@ class TicketListSerializer(serializers.ListSerializer):
         "assignee": None,
     }
     _ALIAS = "_listed_{}_{}"
+    #: Ticket columns a row does not read (deferred: read on access, with a query, as after ``defer()``).
+    UNREAD_COLUMNS = (
+        "search_text",
+        "duplicate_key",
+        "language",
+        "last_customer_message_at",
+        "sla_paused_total",
+        "sla_breached_at",
+        "sla_due",
+        "first_response_seconds",
+        "resolution_seconds",
+    )
 
     @classmethod
     def _related(cls):
@@ -288,15 +300,21 @@ class TicketListSerializer(serializers.ListSerializer):
         ``select_related()`` builds five whole objects per ticket (users with
         their password hash and dates, catalogue rows with descriptions),
         most of a page's ORM time; :meth:`attach_related` turns these
-        columns into one object per distinct related row instead.
+        columns into one object per distinct related row instead. The
+        ticket's own columns that no row reads (the search text above all)
+        stay in the database.
         """
-        return queryset.select_related(None).annotate(
-            **{
-                cls._ALIAS.format(field.name, column): models.F(f"{field.name}__{column}")
-                for field, columns in cls._related()
-                for column in columns
-                if column != field.related_model._meta.pk.attname
-            }
+        return (
+            queryset.select_related(None)
+            .defer(*cls.UNREAD_COLUMNS)
+            .annotate(
+                **{
+                    cls._ALIAS.format(field.name, column): models.F(f"{field.name}__{column}")
+                    for field, columns in cls._related()
+                    for column in columns
+                    if column != field.related_model._meta.pk.attname
+                }
+            )
         )
 
     @classmethod
