@@ -286,12 +286,18 @@ def machine_text(records):
             f"DRF {versions['ours'].get('djangorestframework')}, psycopg {versions['ours'].get('psycopg')}.",
             f"* django-helpdesk {hd.get('django-helpdesk', '–')} in its own virtualenv "
             f"(Django {hd.get('Django', '–')}, DRF {hd.get('djangorestframework', '–')}).",
-            "* The machine was shared with other work while measuring; load averages (1, 5, 15 min) at the start "
-            f"of each run: {', '.join(str(list(x)) for x in loads)}. Absolute times are therefore pessimistic; "
-            "the ratios, measured back to back on the same data, are the figures to read.",
+            "* Load averages (1, 5, 15 min) at the start of each run: "
+            f"{', '.join(str(list(x)) for x in loads)}. Where the machine was busy, absolute times are "
+            "pessimistic; the ratios, measured back to back on the same data, are the figures to read.",
             "* Runs: "
             + "; ".join(
-                f"{r['db']} {size_label(r['size'])} ({', '.join(LABELS[x] for x in r['results'])}; {r['started']})"
+                f"{r['db']} {size_label(r['size'])} ({', '.join(LABELS[x] for x in r['results'])}; {r['started']}"
+                + (
+                    f"; sides not measured again in that run keep their figures from the run of {r['started_before']}"
+                    if r.get("started_before")
+                    else ""
+                )
+                + ")"
                 for r in records
             )
             + ".",

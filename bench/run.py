@@ -435,7 +435,8 @@ def main():
                 kept = json.loads(previous.read_text())
                 for key in ("seed", "results", "throughput", "versions"):
                     record[key] = {**kept.get(key, {}), **record[key]}
-                record["started_before"] = kept.get("started")
+                if set(kept.get("results", {})) - set(sides):
+                    record["started_before"] = kept.get("started")
             if "ours" in sides or "floor" in sides:
                 record["seed"]["ours"] = ours.prepare(db, size)
             if "ours" in sides:
