@@ -204,7 +204,7 @@ def _offering_query(slugs):
             }
         else:
             # The rule of OfferedQuerySet.offered_in, asked of the department with that slug.
-            in_department = Subquery(Department.objects.filter(slug=department).order_by().values("pk"))
+            in_department = Subquery(Department.objects.filter(slug=department).order_by().values("pk")[:1])
             extra = {
                 "hdt_first": Value(None, DurationField()),
                 "hdt_resolution": Value(None, DurationField()),
