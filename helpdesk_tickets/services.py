@@ -94,6 +94,15 @@ class OpenTicketLimitReached(HelpdeskError):
         )
 
 
+class AttachmentsUnavailable(HelpdeskError):
+    """The attachment storage failed to take a file: nothing was written, the request may simply be sent again."""
+
+    def __init__(self):
+        super().__init__(
+            _("Your attachments could not be stored just now, so nothing was sent. Please try again in a moment.")
+        )
+
+
 class IdempotencyKeyReused(HelpdeskError):
     def __init__(self):
         super().__init__(_("This Idempotency-Key was already used for a different request."))
@@ -142,7 +151,13 @@ def _clean_text(value, field, max_length, label):
 
 def _store_files(message, files, written):
     for upload in files:
-        attachment = attachment_rules.store(message, upload)
+        try:
+            attachment = attachment_rules.store(message, upload)
+        except Exception as exc:
+            # A full disk, an object store that is down: the caller rolls back
+            # and deletes what was stored; the user is asked to send again.
+            logger.exception("helpdesk_tickets: the attachment storage failed to save %r", upload.name)
+            raise AttachmentsUnavailable() from exc
         written.append(attachment.file.name)
         attachment.save()
 

@@ -133,9 +133,10 @@ def test_a_failure_while_storing_leaves_no_ticket_and_no_file(desk, monkeypatch)
     monkeypatch.setattr(FileSystemStorage, "_save", flaky_save)
     before = stored_files()
 
-    with pytest.raises(OSError):
+    with pytest.raises(services.AttachmentsUnavailable) as raised:
         desk.ticket(attachments=[upload("one.txt", b"1"), upload("two.txt", b"2")])
 
+    assert isinstance(raised.value.__cause__, OSError)
     assert len(calls) == 2
     assert not Ticket.objects.exists() and not Message.objects.exists() and not Attachment.objects.exists()
     assert stored_files() == before

@@ -179,10 +179,62 @@ def test_storage_failure_on_the_second_file_removes_the_first(desk):
         return saved[-1]
 
     with mock.patch.object(FileSystemStorage, "save", save_once):
-        with pytest.raises(OSError):
+        with pytest.raises(services.AttachmentsUnavailable) as raised:
             desk.open(attachments=[upload(), upload("b.png")])
+    assert isinstance(raised.value.__cause__, OSError)
     assert len(saved) == 1
     assert not Ticket.objects.exists() and stored_files() == before
+
+
+STORAGE_DOWN = mock.patch.object(FileSystemStorage, "save", side_effect=OSError(28, "No space left on device"))
+
+
+def test_storage_down_on_the_web_form_keeps_what_was_typed(client, desk, caplog):
+    web_client(client, desk.customer)
+    before = stored_files()
+    data = {
+        "subject": "Invoice 42 is wrong",
+        "description": "The total counts the VAT twice.",
+        "attachments": [upload()],
+    }
+    with STORAGE_DOWN, caplog.at_level(logging.ERROR, logger="helpdesk_tickets"):
+        response = client.post(desk.form_url(), data)
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "could not be stored just now, so nothing was sent" in page
+    assert 'value="Invoice 42 is wrong"' in page and "The total counts the VAT twice." in page
+    assert not Ticket.objects.exists() and stored_files() == before
+    assert any("attachment storage failed" in r.getMessage() for r in caplog.records)
+    # Once the storage is back, the same form goes through.
+    response = client.post(desk.form_url(), {**data, "attachments": [upload()]})
+    assert response.status_code == 302 and Attachment.objects.count() == 1
+
+
+def test_storage_down_on_a_web_reply_keeps_the_reply(client, desk):
+    ticket = desk.open()
+    web_client(client, desk.customer)
+    with STORAGE_DOWN:
+        response = client.post(
+            ticket.get_absolute_url(), {"body": "Here is the screenshot.", "attachments": [upload()]}
+        )
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "could not be stored just now" in page and "Here is the screenshot." in page
+    assert ticket.messages.count() == 1
+
+
+def test_storage_down_through_the_api_is_503_and_a_retry_with_the_same_key_succeeds(desk):
+    client = token_client(desk.customer)
+    payload = {**desk.api_payload(), "attachments": [upload()]}
+    with STORAGE_DOWN:
+        response = client.post("/api/tickets/", payload, format="multipart", HTTP_IDEMPOTENCY_KEY="retry-1")
+    assert response.status_code == 503
+    assert "nothing was sent" in response.json()["detail"]
+    assert not Ticket.objects.exists()
+    # Nothing was kept under the key: the retry runs and creates the ticket.
+    payload["attachments"] = [upload()]
+    response = client.post("/api/tickets/", payload, format="multipart", HTTP_IDEMPOTENCY_KEY="retry-1")
+    assert response.status_code == 201 and Ticket.objects.count() == 1
 
 
 def test_an_orphan_that_cannot_be_deleted_is_logged_and_the_original_error_raised(desk, caplog):

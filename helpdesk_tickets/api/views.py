@@ -57,6 +57,11 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+class StorageUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "storage_unavailable"
+
+
 class IdempotencyConflict(APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "idempotency_key_reused"
@@ -68,7 +73,8 @@ def service_errors():
 
     `ValidationError` → 400 keyed by field; `InvalidTransition` → 400 on
     `status`; a duplicate → 409 with `duplicate_of`; a closed ticket and
-    the open-ticket cap → 409; a reused Idempotency-Key → 422;
+    the open-ticket cap → 409; a reused Idempotency-Key → 422; the
+    attachment storage failing → 503 (nothing written: send again);
     `PermissionDenied` → 403.
     """
     try:
@@ -85,6 +91,8 @@ def service_errors():
         raise Conflict(str(exc)) from exc
     except services.IdempotencyKeyReused as exc:
         raise IdempotencyConflict(str(exc)) from exc
+    except services.AttachmentsUnavailable as exc:
+        raise StorageUnavailable(str(exc)) from exc
 
 
 def _files_fingerprint(files):
@@ -145,6 +153,12 @@ _DETAIL = OpenApiResponse(s.DetailSerializer)
 # Responses every endpoint may give: refused authentication (401 or 403, as
 # the host's authentication classes decide) and throttling.
 COMMON_ERRORS = {401: _DETAIL, 403: _DETAIL}
+STORAGE_DOWN = {
+    503: OpenApiResponse(
+        s.DetailSerializer,
+        description=gettext_lazy("The attachment storage is unavailable; nothing was written, send again later."),
+    )
+}
 THROTTLED = {429: _DETAIL}
 
 CREATE_EXAMPLES = [
@@ -345,6 +359,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
                 ),
             ),
             422: _DETAIL,
+            **STORAGE_DOWN,
             **COMMON_ERRORS,
             **THROTTLED,
         },
@@ -478,6 +493,7 @@ class MessageViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
             404: _DETAIL,
             409: OpenApiResponse(s.DetailSerializer, description=gettext_lazy("The ticket is closed.")),
             422: _DETAIL,
+            **STORAGE_DOWN,
             **COMMON_ERRORS,
             **THROTTLED,
         },

@@ -230,6 +230,12 @@ class TicketCreateView(DepartmentStepMixin, HelpdeskPageMixin, FormView):
         except services.OpenTicketLimitReached as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
+        except services.AttachmentsUnavailable as exc:
+            # Shown with what was typed; only the files must be chosen again.
+            form.add_error("attachments", str(exc))
+            response = self.form_invalid(form)
+            response.status_code = 503
+            return response
         messages.success(
             self.request,
             _("Your ticket %(reference)s was sent. We will answer here, in this thread.")
@@ -341,6 +347,9 @@ class TicketDetailView(CustomerTicketMixin, HelpdeskPageMixin, TemplateView):
             except ratelimit.RateLimited as exc:
                 self.form.add_error(None, str(exc))
                 status = 429
+            except services.AttachmentsUnavailable as exc:
+                self.form.add_error("attachments", str(exc))
+                status = 503
             else:
                 messages.success(request, _("Your reply was added to the ticket."))
                 return HttpResponseRedirect(f"{self.ticket.get_absolute_url()}#message-{message.pk}")
