@@ -12,6 +12,12 @@ from . import permissions
 #: Stands for "no deadline" when sorting on an expression (none sort last).
 _LAST = datetime(9999, 12, 31, tzinfo=UTC)
 
+#: The staff queue's orders (see :meth:`TicketQuerySet.queue_order`).
+SORT_DUE = "due"
+SORT_ACTIVITY = "activity"
+SORT_PRIORITY = "priority"
+SORT_CREATED = "created"
+
 
 class OfferedQuerySet(models.QuerySet):
     """Departments, ticket types and products."""
@@ -89,9 +95,9 @@ class TicketQuerySet(models.QuerySet):
 
     def by_sla_due(self, *, searched=False):
         """Most urgent first: the running SLA deadline (stored ``sla_due``, none last), then priority, then age."""
-        return self.queue_order("due", searched=searched)
+        return self.queue_order(SORT_DUE, searched=searched)
 
-    def queue_order(self, sort="due", *, searched=False):
+    def queue_order(self, sort=SORT_DUE, *, searched=False):
         """The staff queue's orders: ``due`` (most urgent first), ``priority``, ``activity`` or ``created``.
 
         Pass ``searched=True`` after :meth:`search`. A search is selective, so
@@ -110,11 +116,11 @@ class TicketQuerySet(models.QuerySet):
             return column.desc() if descending else column.asc(nulls_last=True)
 
         queryset = self.with_priority_rank()
-        if sort == "activity":
+        if sort == SORT_ACTIVITY:
             return queryset.order_by(key("last_activity_at", descending=True), "-id")
-        if sort == "created":
+        if sort == SORT_CREATED:
             return queryset.order_by(key("created_at", descending=True), "-id")
-        if sort == "priority":
+        if sort == SORT_PRIORITY:
             return queryset.order_by("-priority_rank", key("sla_due"), "id")
         return queryset.order_by(key("sla_due"), "-priority_rank", "id")
 

@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from .conf import settings as app_settings
 from .models import Department, Priority, Product, Status, TicketType
+from .querysets import SORT_ACTIVITY, SORT_CREATED, SORT_DUE, SORT_PRIORITY
 
 User = get_user_model()
 
@@ -32,11 +33,6 @@ SLA_ON_TRACK = "on_track"
 
 #: How close to its deadline a ticket counts as "at risk".
 AT_RISK_WITHIN = timedelta(hours=1)
-
-SORT_DUE = "due"
-SORT_ACTIVITY = "activity"
-SORT_PRIORITY = "priority"
-SORT_CREATED = "created"
 
 DASHBOARD_WINDOWS = (1, 7, 30, 90)
 

@@ -47,27 +47,8 @@ def kinds(results):
     return Counter(type(r).__name__ for r in results)
 
 
-def test_identical_submissions_at_once_create_one_ticket():
-    requester, department, ticket_type = UserFactory(), DepartmentFactory(), TicketTypeFactory()
-
-    def submit(i):
-        return services.create_ticket(
-            requester=requester,
-            department=department,
-            ticket_type=ticket_type,
-            subject="Invoice is wrong",
-            description="My invoice for March charges me twice.",
-        )
-
-    results = run_at_once(16, submit)
-
-    assert kinds(results) == {"Ticket": 1, "DuplicateTicket": 15}, results
-    ticket = Ticket.objects.get()
-    assert Message.objects.filter(ticket=ticket).count() == 1
-    assert {r.existing.reference for r in results if isinstance(r, services.DuplicateTicket)} == {ticket.reference}
-
-
-def test_identical_submissions_at_once_past_an_old_twins_window_create_one_ticket():
+def same_request():
+    """``submit(i=None)``: one customer sending the same ticket, each call a fresh attempt."""
     requester, department, ticket_type = UserFactory(), DepartmentFactory(), TicketTypeFactory()
 
     def submit(i=None):
@@ -79,6 +60,21 @@ def test_identical_submissions_at_once_past_an_old_twins_window_create_one_ticke
             description="My invoice for March charges me twice.",
         )
 
+    return submit
+
+
+def test_identical_submissions_at_once_create_one_ticket():
+    submit = same_request()
+    results = run_at_once(16, submit)
+
+    assert kinds(results) == {"Ticket": 1, "DuplicateTicket": 15}, results
+    ticket = Ticket.objects.get()
+    assert Message.objects.filter(ticket=ticket).count() == 1
+    assert {r.existing.reference for r in results if isinstance(r, services.DuplicateTicket)} == {ticket.reference}
+
+
+def test_identical_submissions_at_once_past_an_old_twins_window_create_one_ticket():
+    submit = same_request()
     old = submit()
     Ticket.objects.filter(pk=old.pk).update(created_at=old.created_at - timedelta(days=2))
 

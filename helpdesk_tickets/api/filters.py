@@ -23,11 +23,6 @@ TICKET_ORDERINGS = {
 DEFAULT_TICKET_ORDERING = "-last_activity_at"
 
 
-def with_priority_rank(queryset):
-    """Annotate ``priority_rank`` (low=0 … urgent=3) so that tickets sort by urgency, not alphabetically."""
-    return queryset.with_priority_rank()
-
-
 def ordering_choices():
     return [f"{prefix}{name}" for name in TICKET_ORDERINGS for prefix in ("", "-")]
 
@@ -56,7 +51,7 @@ class TicketOrderingFilter(BaseFilterBackend):
         ordering = self.get_ordering(request, queryset, view)
         if ordering[0].lstrip("-") == "priority_rank":
             # Annotated only for this order: compiling the CASE is a noticeable share of every other list.
-            queryset = with_priority_rank(queryset)
+            queryset = queryset.with_priority_rank()
         return queryset.order_by(*ordering)
 
     def get_schema_operation_parameters(self, view):

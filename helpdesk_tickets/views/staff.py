@@ -19,7 +19,7 @@ from django.views.generic import ListView, TemplateView, View
 from .. import permissions, services, stats
 from ..conf import settings as app_settings
 from ..models import OPEN_STATUSES, CannedReply, Department, Message, Status, Ticket
-from ..querysets import breached_q
+from ..querysets import SORT_DUE, breached_q
 from ..staff_forms import (
     ASSIGNEE_MINE,
     ASSIGNEE_UNASSIGNED,
@@ -28,7 +28,6 @@ from ..staff_forms import (
     SLA_BREACHED,
     SLA_ON_TRACK,
     SLA_PAUSED,
-    SORT_DUE,
     STATUS_ALL,
     DashboardForm,
     PhoneTicketForm,
@@ -98,7 +97,7 @@ class QueueView(AgentRequiredMixin, ListView):
         self.counts = self.summary_counts()
         # The default queue is every open ticket of the agent's departments: the summary has counted it already.
         self.whole_queue = not any(v for k, v in filters.items() if k != "sort")
-        qs = Ticket.objects.in_queue_of(user).with_related().with_priority_rank()
+        qs = Ticket.objects.in_queue_of(user).with_related()
 
         status = filters.get("status")
         if status == STATUS_ALL:
