@@ -455,7 +455,15 @@ def create_ticket(
         try:
             return _run_with_files(functools.partial(work, release=release))
         except _KeyTaken as taken:
-            holder = _key_holder(key)
+            try:
+                holder = _key_holder(key)
+            except OperationalError as exc:
+                # MariaDB may pick this locking read as a deadlock victim among
+                # concurrent identical submissions: insert again, as a victim
+                # inside _run_with_files would.
+                if not _is_deadlock(exc) or transaction.get_connection().in_atomic_block:
+                    raise
+                continue
             if holder is None:
                 continue  # the random reference was taken: draw another
             if holder.created_at >= taken.now - app_settings.DUPLICATE_WINDOW:
