@@ -164,7 +164,14 @@ class MessageInline(admin.StackedInline):
     verbose_name_plural = _("thread")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author", "ticket").prefetch_related("attachments")
+        # Internal notes only for staff of the ticket's department, not for its requester.
+        return (
+            super()
+            .get_queryset(request)
+            .visible_to(request.user)
+            .select_related("author", "ticket")
+            .prefetch_related("attachments")
+        )
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -448,8 +455,8 @@ class MessageAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        visible = Ticket.objects.visible_to(request.user)
-        return super().get_queryset(request).filter(ticket__in=visible).prefetch_related("attachments")
+        # Searches run on this queryset too, so a hidden note's body never matches.
+        return super().get_queryset(request).visible_to(request.user).prefetch_related("attachments")
 
     @admin.display(description=_("subject"), ordering="ticket__subject")
     def ticket_subject(self, obj):
@@ -470,8 +477,8 @@ class AttachmentAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        visible = Ticket.objects.visible_to(request.user)
-        return super().get_queryset(request).filter(message__ticket__in=visible)
+        # A file is as visible as its message: an internal note's files (names, hashes) only to its staff.
+        return super().get_queryset(request).filter(message__in=Message.objects.visible_to(request.user))
 
     @admin.display(description=_("ticket"), ordering="message__ticket__reference")
     def ticket_reference(self, obj):

@@ -218,18 +218,35 @@ def _same_person(raw, prefix=""):
 
 
 class MessageQuerySet(models.QuerySet):
-    def visible_to(self, user, ticket):
+    def visible_to(self, user, ticket=None):
         """The thread of ``ticket`` as ``user`` may read it (customers never get internal notes).
 
         Empty for someone who may not see the ticket at all, so a caller
         that forgot to check the ticket first still leaks nothing.
+
+        Without ``ticket``: the messages of every ticket ``user`` may see,
+        internal notes only on the tickets they are staff for — not on one
+        they merely requested (the admin's lists and searches).
         """
+        if ticket is None:
+            return self._visible_across_tickets(user)
         if not permissions.can_view(user, ticket):
             return self.none()
         qs = self.filter(ticket=ticket)
         if not permissions.can_see_internal(user, ticket):
             qs = qs.filter(internal=False)
         return qs
+
+    def _visible_across_tickets(self, user):
+        # The queryset twins of can_view (visible_to) and can_see_internal
+        # (in_queue_of); tests/test_security_admin.py checks they agree.
+        if permissions.is_supervisor(user):
+            return self.all()  # staff for every ticket; spares a subquery over all of them
+        from .models import Ticket
+
+        return self.filter(ticket__in=Ticket.objects.visible_to(user)).filter(
+            Q(internal=False) | Q(ticket__in=Ticket.objects.in_queue_of(user))
+        )
 
     def public(self):
         return self.filter(internal=False)
