@@ -522,15 +522,36 @@ class CannedReplyAdmin(admin.ModelAdmin):
     search_fields = ("title", "body")
 
 
+def _is_superuser(request):
+    return bool(request.user.is_active and request.user.is_superuser)
+
+
 @admin.register(IdempotencyKey)
 class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    """Superusers only, whatever permissions a user holds (SPEC §4).
+
+    A record keeps the API's first answer to a ``POST``, which may be an
+    internal note of any department; the stored answer is never shown here,
+    not even to a superuser (the ticket's own pages show what it holds).
+    """
+
     list_display = ("key", "user", "response_status", "created_at")
     list_select_related = ("user",)
     search_fields = ("key", "user__username")
-    fields = ("user", "key", "request_hash", "response_status", "response_body", "created_at")
+    fields = ("user", "key", "request_hash", "response_status", "created_at")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if _is_superuser(request) else queryset.none()
+
+    def has_module_permission(self, request):
+        return _is_superuser(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_superuser(request)
 
     def has_delete_permission(self, request, obj=None):
         # Deleting a key only lets that request run again; housekeeping
         # removes expired ones anyway.
-        return super(ReadOnlyAdmin, self).has_delete_permission(request, obj)
+        return _is_superuser(request)

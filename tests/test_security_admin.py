@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser, Permission
 from django.urls import reverse
 
 from helpdesk_tickets import services
-from helpdesk_tickets.models import Attachment, Message
+from helpdesk_tickets.models import Attachment, IdempotencyKey, Message
 
 from .factories import DepartmentFactory, TicketTypeFactory, UserFactory, make_agent, make_supervisor
 from .factories_security import PNG, upload
@@ -169,3 +169,39 @@ def test_message_visibility_across_tickets_agrees_with_the_per_ticket_thread(des
         across = set(Message.objects.visible_to(user))
         per_ticket = set(Message.objects.visible_to(user, desk.ticket)) | set(Message.objects.visible_to(user, other))
         assert across == per_ticket, user
+
+
+# --------------------------------------------------------------------------
+# replayed API answers
+
+
+@pytest.fixture
+def replayed(desk):
+    """An idempotency record holding the answer to posting the internal note."""
+    return IdempotencyKey.objects.create(
+        user=desk.billing_agent,
+        key="note-1",
+        request_hash="x" * 64,
+        response_status=201,
+        response_body={"id": desk.note.pk, "body": NOTE, "internal": True},
+    )
+
+
+@pytest.mark.parametrize("who", ["billing_agent", "requester", "supervisor"])
+def test_idempotency_records_are_refused_to_every_non_superuser(client, desk, replayed, who):
+    user = admin_supervisor() if who == "supervisor" else getattr(desk, who)
+    assert user.has_perm("helpdesk_tickets.view_idempotencykey")
+    assert get(client, user, "idempotencykey_changelist").status_code == 403
+    assert get(client, user, "idempotencykey_change", replayed.pk).status_code == 403
+    client.post(reverse("admin:helpdesk_tickets_idempotencykey_delete", args=[replayed.pk]), {"post": "yes"})
+    assert IdempotencyKey.objects.filter(pk=replayed.pk).exists()
+    index = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:helpdesk_tickets_idempotencykey_changelist") not in index
+
+
+def test_a_superuser_sees_the_record_but_not_the_replayed_body(admin_client, replayed):
+    assert admin_client.get(reverse("admin:helpdesk_tickets_idempotencykey_changelist")).status_code == 200
+    response = admin_client.get(reverse("admin:helpdesk_tickets_idempotencykey_change", args=[replayed.pk]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "note-1" in content and NOTE not in content
