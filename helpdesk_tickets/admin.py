@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_value
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
@@ -516,10 +516,40 @@ class HolidayAdmin(admin.ModelAdmin):
 
 @admin.register(CannedReply)
 class CannedReplyAdmin(admin.ModelAdmin):
+    """An agent sees the canned replies of their departments and the global ones, and edits their
+    departments' only; a global reply speaks for every department, so only a supervisor changes it."""
+
     list_display = ("title", "department", "active")
     list_filter = ("active", "department")
     list_select_related = ("department",)
     search_fields = ("title", "body")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        user = request.user
+        if permissions.is_supervisor(user):
+            return queryset
+        if not permissions.is_agent(user):
+            return queryset.none()
+        return queryset.filter(Q(department_id__in=permissions.agent_department_ids(user)) | Q(department__isnull=True))
+
+    def _may_edit(self, request, obj):
+        if obj is None or permissions.is_supervisor(request.user):
+            return True
+        return obj.department_id in permissions.agent_department_ids(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        user = request.user
+        if db_field.name == "department" and not permissions.is_supervisor(user):
+            kwargs["queryset"] = Department.objects.filter(pk__in=permissions.agent_department_ids(user))
+            kwargs["required"] = True  # "every department" is a supervisor's choice
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 def _is_superuser(request):

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser, Permission
 from django.urls import reverse
 
 from helpdesk_tickets import services
-from helpdesk_tickets.models import Attachment, IdempotencyKey, Message
+from helpdesk_tickets.models import Attachment, CannedReply, IdempotencyKey, Message
 
 from .factories import DepartmentFactory, TicketTypeFactory, UserFactory, make_agent, make_supervisor
 from .factories_security import PNG, upload
@@ -205,3 +205,58 @@ def test_a_superuser_sees_the_record_but_not_the_replayed_body(admin_client, rep
     assert response.status_code == 200
     content = response.content.decode()
     assert "note-1" in content and NOTE not in content
+
+
+# --------------------------------------------------------------------------
+# canned replies
+
+
+@pytest.fixture
+def canned(desk):
+    return {
+        "billing": CannedReply.objects.create(department=desk.billing, title="Refund", body="Refunded."),
+        "sales": CannedReply.objects.create(department=desk.sales, title="Discount", body="Ten percent off."),
+        "global": CannedReply.objects.create(title="Thanks", body="Thank you."),
+    }
+
+
+def test_an_agent_sees_the_canned_replies_of_their_departments_and_the_global_ones(client, desk, canned):
+    shown = set(listed(get(client, desk.billing_agent, "cannedreply_changelist")))
+    assert shown == {canned["billing"], canned["global"]}
+    assert get(client, desk.billing_agent, "cannedreply_change", canned["sales"].pk).status_code == 302
+    assert listed(get(client, desk.billing_agent, "cannedreply_changelist", q="Ten percent")) == []
+
+
+def test_a_staff_user_who_is_no_agent_sees_no_canned_replies(client, desk, canned):
+    assert listed(get(client, admin_user(username="clerk"), "cannedreply_changelist")) == []
+
+
+def test_a_supervisor_sees_every_canned_reply(client, desk, canned):
+    assert set(listed(get(client, admin_supervisor(), "cannedreply_changelist"))) == set(canned.values())
+
+
+def test_an_agent_offers_canned_replies_only_to_their_departments(client, desk, canned):
+    response = get(client, desk.billing_agent, "cannedreply_add")
+    choices = {str(value) for value, _ in response.context["adminform"].form.fields["department"].choices}
+    assert choices == {"", str(desk.billing.pk)}  # "" is the empty label of a required field
+    client.post(
+        reverse("admin:helpdesk_tickets_cannedreply_add"),
+        {"department": desk.sales.pk, "title": "Sneaky", "body": "x", "active": "on"},
+    )
+    client.post(reverse("admin:helpdesk_tickets_cannedreply_add"), {"title": "Everywhere", "body": "x", "active": "on"})
+    assert not CannedReply.objects.filter(title__in=["Sneaky", "Everywhere"]).exists()
+
+
+def test_an_agent_cannot_change_a_global_canned_reply(client, desk, canned):
+    url = reverse("admin:helpdesk_tickets_cannedreply_change", args=[canned["global"].pk])
+    client.force_login(desk.billing_agent)
+    assert client.get(url).status_code == 200  # read-only
+    client.post(url, {"title": "Rewritten", "body": "x", "active": "on"})
+    client.post(reverse("admin:helpdesk_tickets_cannedreply_delete", args=[canned["global"].pk]), {"post": "yes"})
+    canned["global"].refresh_from_db()
+    assert canned["global"].title == "Thanks"
+    # Their own department's reply stays theirs to edit.
+    own = reverse("admin:helpdesk_tickets_cannedreply_change", args=[canned["billing"].pk])
+    client.post(own, {"department": desk.billing.pk, "title": "Refund v2", "body": "Refunded.", "active": "on"})
+    canned["billing"].refresh_from_db()
+    assert canned["billing"].title == "Refund v2"
