@@ -114,3 +114,19 @@ def test_summary_lists_urls_and_accounts():
         assert path in output
     for username in ACCOUNTS:
         assert username in output
+
+
+@pytest.mark.parametrize(
+    "argv, url",
+    [
+        (["manage.py", "runserver"], "http://127.0.0.1:8000"),
+        (["manage.py", "runserver", "8080"], "http://127.0.0.1:8080"),
+        (["manage.py", "runserver", "--noreload", "0.0.0.0:9000"], "http://127.0.0.1:9000"),
+        (["manage.py", "runserver", "localhost:8001"], "http://localhost:8001"),
+        (["manage.py", "helpdesk_demo"], None),
+    ],
+)
+def test_example_site_links_follow_the_runserver_port(argv, url):
+    from example_project.settings import runserver_url
+
+    assert runserver_url(argv) == url
