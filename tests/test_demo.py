@@ -1,13 +1,15 @@
 """``manage.py helpdesk_demo``: a usable demo in one command, and running it again changes nothing."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
-from helpdesk_tickets import permissions
+from helpdesk_tickets import permissions, stats
 from helpdesk_tickets.management.commands.helpdesk_demo import DEFAULT_PASSWORD
 from helpdesk_tickets.models import (
     Department,
@@ -108,9 +110,42 @@ def test_demo_conversations_show_the_workflow():
     assert mail.outbox == []  # the demo accounts are sent no e-mail
 
 
+def test_demo_history_gives_realistic_response_times():
+    run()
+    averages = stats.average_first_response_by_department(now=timezone.now())
+    # Every department has answered tickets, none of them all "under 1 minute".
+    assert set(averages) == set(Department.objects.values_list("pk", flat=True))
+    assert all(average.total_seconds() >= 10 * 60 for average in averages.values())
+    assert len(set(averages.values())) == len(averages)
+    assert Ticket.objects.filter(created_at__lt=timezone.now() - timedelta(days=7)).exists()
+    # The audit trail is dated with the history, not with the moment the command ran.
+    for ticket in Ticket.objects.all():
+        created = ticket.events.get(kind=TicketEvent.Kind.CREATED)
+        assert created.created_at == ticket.created_at
+        assert all(ticket.created_at <= event.created_at <= timezone.now() for event in ticket.events.all())
+    answered = Ticket.objects.filter(first_response_at__isnull=False)
+    assert all(t.first_response_at > t.created_at for t in answered)
+
+
 def test_summary_lists_urls_and_accounts():
     output = run()
     for path in ("/support/", "/support/staff/", "/admin/", "/api/docs/", "/accounts/login/"):
         assert path in output
     for username in ACCOUNTS:
         assert username in output
+
+
+@pytest.mark.parametrize(
+    "argv, url",
+    [
+        (["manage.py", "runserver"], "http://127.0.0.1:8000"),
+        (["manage.py", "runserver", "8080"], "http://127.0.0.1:8080"),
+        (["manage.py", "runserver", "--noreload", "0.0.0.0:9000"], "http://127.0.0.1:9000"),
+        (["manage.py", "runserver", "localhost:8001"], "http://localhost:8001"),
+        (["manage.py", "helpdesk_demo"], None),
+    ],
+)
+def test_example_site_links_follow_the_runserver_port(argv, url):
+    from example_project.settings import runserver_url
+
+    assert runserver_url(argv) == url

@@ -7,6 +7,7 @@ django-storages reads.
 """
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,21 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 def env_bool(name, default):
     return os.environ.get(name, str(default)).strip().lower() in ("1", "true", "yes", "on")
+
+
+def runserver_url(argv):
+    """``http://host:port`` that ``manage.py runserver [addrport]`` serves on, or None for other commands.
+
+    The e-mails are sent by the process that serves the request, so their
+    links follow ``runserver 8080`` without HELPDESK_SITE_URL.
+    """
+    if argv[1:2] != ["runserver"]:
+        return None
+    positional = [arg for arg in argv[2:] if not arg.startswith("-")]
+    host, _colon, port = (positional[0] if positional else "8000").rpartition(":")
+    if host in ("", "0", "0.0.0.0", "[::]"):  # all interfaces: this machine's loopback address
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -145,7 +161,7 @@ HELPDESK_TICKETS = {
     "BUSINESS_HOURS": ("08:00", "20:00"),
     "WEEKEND_DAYS": [4],  # Friday
     "REFERENCE_PREFIX": "HD",
-    "SITE_URL": os.environ.get("HELPDESK_SITE_URL", "http://127.0.0.1:8000"),
+    "SITE_URL": os.environ.get("HELPDESK_SITE_URL") or runserver_url(sys.argv) or "http://127.0.0.1:8000",
 }
 
 if not DEBUG:
