@@ -4,6 +4,7 @@ SPEC §6: invalid input is a 4xx, never a 500 — whatever the body or the
 query string. A broken cursor is DRF's "Invalid cursor" 404.
 """
 
+import json
 import re
 from base64 import b64encode
 from urllib.parse import urlencode
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpdesk_tickets.api.filters import ordering_choices
+from helpdesk_tickets.api.parsers import MAX_JSON_DEPTH, nesting_exceeds
 
 from .factories_api import world  # noqa: F401  (fixture)
 from .factories_staff import client_for, make_canned, make_desk
@@ -96,6 +98,52 @@ def test_cursors_the_api_hands_out_still_work(world, ordering):  # noqa: F811
     assert client.get(previous).status_code == 200
 
 
+def nested(depth):
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/tickets/"),
+        ("post", "/api/tickets/{reference}/messages/"),
+        ("patch", "/api/tickets/{reference}/"),
+    ],
+)
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 5000, 100_000])
+def test_deeply_nested_json_is_a_400(world, method, path, depth):  # noqa: F811
+    body = '{"subject": ' + nested(depth - 1) + "}"
+    response = getattr(world.client("supervisor"), method)(
+        path.format(reference=world.ticket.reference), body, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["code"] == "parse_error" and response.json()["detail"]
+
+
+def test_json_as_deep_as_allowed_is_parsed(world):  # noqa: F811
+    # Parsed, then refused by the serializer as an ordinary field error.
+    body = json.dumps({"status": json.loads(nested(MAX_JSON_DEPTH - 1))})
+    response = world.client("supervisor").patch(
+        f"/api/tickets/{world.ticket.reference}/", body, content_type="application/json"
+    )
+    assert response.status_code == 400 and "status" in response.json()
+
+
+def test_broken_json_is_still_a_parse_error(world):  # noqa: F811
+    response = world.client("customer").post(
+        f"/api/tickets/{world.ticket.reference}/messages/", '{"body": ', content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(world):  # noqa: F811
+    body = json.dumps({"body": "[{" * 5000})
+    response = world.client("customer").post(
+        f"/api/tickets/{world.ticket.reference}/messages/", body, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content[:300]
+
+
 @pytest.mark.urls("tests.factories_staff")
 @pytest.mark.parametrize("value", ["²", "①", "٣", "۳", "9" * 40, "-1", "x"])
 def test_a_strange_canned_parameter_is_ignored(value):
@@ -106,3 +154,19 @@ def test_a_strange_canned_parameter_is_ignored(value):
     assert response.status_code == 200
     reply_box = re.search(r'<textarea name="body"[^>]*>(.*?)</textarea>', response.content.decode(), re.S)
     assert reply_box and not reply_box.group(1).strip()
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    )
+)
+def test_the_nesting_check_measures_what_the_parser_builds(value):
+    def depth(v):
+        children = v.values() if isinstance(v, dict) else v if isinstance(v, list) else None
+        return 0 if children is None else 1 + max(map(depth, children), default=0)
+
+    text = json.dumps(value)
+    assert nesting_exceeds(text, depth(value)) is False
+    assert nesting_exceeds(text, depth(value) - 1) is (depth(value) > 0)
