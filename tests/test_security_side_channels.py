@@ -9,12 +9,13 @@ that ticket, else to the department.
 import re
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from helpdesk_tickets import services
 from helpdesk_tickets.models import Ticket
 
-from .factories import DepartmentFactory, TicketTypeFactory, UserFactory, make_agent, make_ticket
+from .factories import DepartmentFactory, TicketTypeFactory, UserFactory, make_agent, make_supervisor, make_ticket
 from .factories_api import token_client
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +82,52 @@ def test_a_public_reply_still_counts_as_activity(desk):
     assert after["detail"]["last_activity_at"] > before["detail"]["last_activity_at"]
     assert [t["reference"] for t in after["poll"]["results"]] == [desk["older"].reference]
     assert after["web_list"] != before["web_list"]
+
+
+# --------------------------------------------------------------------------
+# customer replies: the assignee only while they are staff for the ticket
+
+
+@pytest.fixture
+def team(django_capture_on_commit_callbacks):
+    department = DepartmentFactory(slug="sales")
+    customer = UserFactory(username="buyer")
+    assignee = make_agent(department, username="assignee")
+    colleague = make_agent(department, username="colleague")
+    ticket = make_ticket(customer, department, TicketTypeFactory())
+    services.assign(ticket, assignee, by=colleague)
+
+    def customer_replies():
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.post_reply(ticket=ticket, author=customer, body="Any news on my order?")
+        return sorted(address for message in mail.outbox for address in message.to)
+
+    return {
+        "department": department,
+        "assignee": assignee,
+        "colleague": colleague,
+        "ticket": ticket,
+        "customer_replies": customer_replies,
+    }
+
+
+def test_a_customer_reply_goes_to_the_assignee_while_they_are_in_the_department(team):
+    assert team["customer_replies"]() == ["assignee@example.com"]
+
+
+def test_an_assignee_removed_from_the_department_no_longer_gets_customer_replies(team):
+    team["department"].agents.remove(team["assignee"])
+    assert team["customer_replies"]() == ["colleague@example.com"]
+
+
+def test_a_deactivated_assignee_no_longer_gets_customer_replies(team):
+    team["assignee"].is_active = False
+    team["assignee"].save(update_fields=["is_active"])
+    assert team["customer_replies"]() == ["colleague@example.com"]
+
+
+def test_a_supervisor_assignee_outside_the_department_still_gets_them(team):
+    supervisor = make_supervisor(username="boss")
+    services.assign(team["ticket"], supervisor, by=team["colleague"])
+    assert team["customer_replies"]() == ["boss@example.com"]
