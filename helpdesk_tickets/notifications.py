@@ -20,6 +20,7 @@ from django.template.loader import get_template
 from django.utils import translation
 from django.utils.module_loading import import_string
 
+from . import permissions
 from .conf import settings as app_settings
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,12 @@ def recipients(kind, ticket, message):
     elif kind == STAFF_REPLIED:
         users = [ticket.requester]
     elif kind == CUSTOMER_REPLIED:
-        users = [ticket.assignee] if ticket.assignee_id else list(ticket.department.agents.filter(is_active=True))
+        # The assignee only while they are still staff for the ticket (not
+        # removed from its department, not deactivated); else the department.
+        if ticket.assignee_id and permissions.is_staff_for(ticket.assignee, ticket):
+            users = [ticket.assignee]
+        else:
+            users = list(ticket.department.agents.filter(is_active=True))
     else:
         raise ValueError(f"unknown notification {kind!r}")
     return [u for u in users if u and u.email and u.pk != author_id]

@@ -520,11 +520,13 @@ def post_reply(*, ticket, author, body, attachments=(), internal=False):
         )
         _store_files(message, files, written)
         old_status = locked.status
-        changed = ["last_activity_at", "updated_at"]
-        locked.last_activity_at = now
+        # An internal note leaves the ticket row alone: its updated_at, last
+        # activity and place in the lists are what the customer sees (SPEC §4).
+        changed = []
         if not internal:
+            locked.last_activity_at = now
             locked.message_count = F("message_count") + 1
-            changed.append("message_count")
+            changed += ["last_activity_at", "updated_at", "message_count"]
             if staff:
                 locked.last_staff_reply_at = now
                 changed.append("last_staff_reply_at")

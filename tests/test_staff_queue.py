@@ -129,7 +129,10 @@ def test_sort_by_priority_and_activity(desk):
     with at(T0 + timedelta(minutes=2)):
         normal = desk.ticket()
     with at(T0 + timedelta(minutes=3)):
-        services.post_reply(ticket=low, author=desk.agent, body="note", internal=True)
+        services.post_reply(ticket=low, author=desk.customer, body="Any news?")
+    with at(T0 + timedelta(minutes=4)):
+        # An internal note is no activity the customer could see (SPEC §4), so it moves nothing.
+        services.post_reply(ticket=urgent, author=desk.agent, body="note", internal=True)
     client = client_for(desk.agent)
     assert refs(client.get(QUEUE, {"sort": "priority"})) == [urgent.reference, normal.reference, low.reference]
     assert refs(client.get(QUEUE, {"sort": "activity"})) == [low.reference, normal.reference, urgent.reference]

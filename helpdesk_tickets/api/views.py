@@ -26,7 +26,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -40,6 +40,7 @@ from ..models import Attachment, Channel, Department, Message, Product, Status, 
 from . import serializers as s
 from .filters import MessageFilterSet, OfferedFilterSet, OnDemandFilterBackend, TicketFilterSet, TicketOrderingFilter
 from .pagination import MessageCursorPagination, TicketCursorPagination
+from .parsers import JSONParser
 from .permissions import IsHelpdeskStaff, IsHelpdeskUser
 from .schema import HelpdeskAutoSchema, api_schema
 from .throttling import throttles_for

@@ -161,7 +161,8 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
         self.ticket = self.get_ticket()
         canned_id = request.GET.get("canned")
         initial = {}
-        if canned_id and canned_id.isdigit():
+        # ASCII digits only: str.isdigit() is also true of "²" or "①", which int() refuses.
+        if canned_id and canned_id.isascii() and canned_id.isdigit():
             canned = self.canned_replies().filter(pk=canned_id).first()
             if canned:
                 from ..templatetags.helpdesk_staff import render_canned
