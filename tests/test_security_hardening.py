@@ -54,3 +54,106 @@ def test_web_api_and_phone_store_the_same_one_line_subject(client, desk):
     assert phone.status_code == 302, phone.content.decode()
     assert set(Ticket.objects.values_list("subject", flat=True)) == {ONE_LINE}
     assert Ticket.objects.count() == 3
+
+
+# -- agents cannot enumerate accounts ----------------------------------------
+
+SEARCH = "/support/staff/new/"
+
+
+def search(client, desk, query):
+    web_client(client, desk.agent)
+    return client.get(SEARCH, {"find": query}).content.decode()
+
+
+def test_the_customer_search_never_shows_a_whole_e_mail_address(client, desk):
+    from .factories import UserFactory
+
+    for n in range(5):
+        UserFactory(username=f"shopper{n}", email=f"shopper{n}@corp.example")
+    for query in ("corp.example", "@corp", "shopper", "example.com"):
+        page = search(client, desk, query)
+        assert "@corp.example" not in page.replace("\u2022\u2022\u2022@corp.example", "")
+        assert "customer@example.com" not in page
+    # By name, the results carry the masked address to tell namesakes apart.
+    page = search(client, desk, "shopper")
+    assert "shopper1" in page and "s\u2022\u2022\u2022@corp.example" in page
+
+
+def test_e_mail_addresses_match_only_whole(client, desk):
+    assert f'value="{desk.customer.pk}"' in search(client, desk, "customer@example.com")
+    assert f'value="{desk.customer.pk}"' not in search(client, desk, "r@example.com")
+    assert f'value="{desk.customer.pk}"' not in search(client, desk, "@example.com")
+
+
+def test_the_customer_search_finds_active_customers_only(client, desk):
+    from .factories import DepartmentFactory, UserFactory, make_agent
+
+    staff = UserFactory(username="kim-staff", is_staff=True)
+    admin = UserFactory(username="kim-admin", is_superuser=True)
+    agent = make_agent(DepartmentFactory(), username="kim-agent")
+    gone = UserFactory(username="kim-gone", is_active=False)
+    customer = UserFactory(username="kim-customer")
+    page = search(client, desk, "kim")
+    assert f'value="{customer.pk}"' in page
+    for hidden in (staff, admin, agent, gone):
+        assert f'value="{hidden.pk}"' not in page and hidden.username not in page
+
+
+def test_the_customer_search_needs_three_characters_and_answers_ten_at_most(client, desk):
+    from .factories import UserFactory
+
+    for n in range(15):
+        UserFactory(username=f"buyer{n:02d}")
+    assert search(client, desk, "bu").count('name="requester"') == 0
+    assert "at least 3 characters" in search(client, desk, "bu")
+    assert search(client, desk, "buyer").count('name="requester"') == 10
+
+
+def test_a_phone_ticket_cannot_be_opened_for_staff_and_says_so_like_an_unknown_id(client, desk):
+    web_client(client, desk.agent)
+    data = {
+        "department": desk.department.pk,
+        "ticket_type": desk.ticket_type.pk,
+        "priority": "normal",
+        "subject": "Called",
+        "description": "About something.",
+    }
+    answers = []
+    for requester in (desk.agent.pk, 987654):
+        response = client.post(SEARCH, {**data, "requester": requester})
+        assert response.status_code == 400
+        answers.append(response.context["form"].errors["requester"])
+    assert answers[0] == answers[1]
+    assert not Ticket.objects.exists()
+
+
+def test_patch_assignee_answers_alike_for_an_unknown_user_and_a_non_agent(desk):
+    from .factories import UserFactory
+
+    ticket = desk.open()
+    UserFactory(username="former", is_active=False)
+    api = token_client(desk.agent)
+    url = f"/api/tickets/{ticket.reference}/"
+    answers = {}
+    for username in ("nobody-by-this-name", desk.other.get_username(), "former"):
+        response = api.patch(url, {"assignee": username}, format="json")
+        assert response.status_code == 400, response.content
+        answers[username] = response.json()
+    assert len({str(answer) for answer in answers.values()}) == 1, answers
+    assert list(answers["nobody-by-this-name"]) == ["assignee"]
+
+
+def test_departments_list_agents_to_their_own_agents_and_supervisors_only(desk):
+    from .factories import DepartmentFactory, make_agent, make_supervisor
+
+    sales = DepartmentFactory(slug="sales")
+    make_agent(sales, username="seller")
+
+    def agents(user):
+        body = token_client(user).get("/api/departments/").json()
+        return {d["slug"]: [a["username"] for a in d["agents"]] for d in body}
+
+    assert agents(desk.customer) == {"billing": [], "sales": []}
+    assert agents(desk.agent) == {"billing": ["agent"], "sales": []}
+    assert agents(make_supervisor(username="boss")) == {"billing": ["agent"], "sales": ["seller"]}

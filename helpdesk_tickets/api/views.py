@@ -258,7 +258,9 @@ class DepartmentListView(HelpdeskAPIMixin, ListAPIView):
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["averages"] = stats.average_first_response_by_department()
-        context["show_agents"] = permissions.is_agent(self.request.user)
+        # Agents see the colleagues of their own departments, supervisors everyone's.
+        user = self.request.user
+        context["show_agents"] = "all" if permissions.is_supervisor(user) else permissions.agent_department_ids(user)
         return context
 
     @api_schema(responses={200: s.DepartmentSerializer(many=True), **COMMON_ERRORS})
