@@ -132,3 +132,40 @@ def check_settings(app_configs=None, **kwargs):
     if not isinstance(perm, str) or perm.count(".") != 1:
         errors.append(_error(f"{SETTING_NAME}['SUPERVISOR_PERMISSION'] must look like 'app_label.codename'.", "E014"))
     return errors
+
+
+@register(Tags.caches)
+def check_rate_limit_cache(app_configs=None, **kwargs):
+    """Rate limits need a cache every process shares, or each worker counts on its own."""
+    from django.core.cache.backends.dummy import DummyCache
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from . import ratelimit
+
+    scopes = ratelimit.limited_scopes()
+    if not scopes:
+        return []
+    cache = ratelimit.counter_cache()
+    hint = (
+        "Point CACHES['default'] at a cache all processes share (Redis, Memcached, the database or "
+        f"files), or set the scopes of {SETTING_NAME}['API_THROTTLE_RATES'] to None."
+    )
+    if isinstance(cache, LocMemCache):
+        return [
+            Warning(
+                f"Rate limits ({', '.join(scopes)}) are counted in LocMemCache, which each process keeps "
+                "for itself: with N workers a user gets N times the allowance.",
+                hint=hint,
+                id="helpdesk_tickets.W002",
+            )
+        ]
+    if isinstance(cache, DummyCache):
+        return [
+            Warning(
+                f"Rate limits ({', '.join(scopes)}) are counted in DummyCache, which forgets every count: "
+                "nothing is limited.",
+                hint=hint,
+                id="helpdesk_tickets.W003",
+            )
+        ]
+    return []

@@ -157,3 +157,95 @@ def test_departments_list_agents_to_their_own_agents_and_supervisors_only(desk):
     assert agents(desk.customer) == {"billing": [], "sales": []}
     assert agents(desk.agent) == {"billing": ["agent"], "sales": []}
     assert agents(make_supervisor(username="boss")) == {"billing": ["agent"], "sales": ["seller"]}
+
+
+# -- rate limits count what was done, in a cache every process shares --------
+
+
+def limits(create="1/hour", reply="1/hour", **extra):
+    from django.conf import settings
+    from django.test import override_settings
+
+    rates = {"ticket_create": create, "reply": reply}
+    return override_settings(HELPDESK_TICKETS={**settings.HELPDESK_TICKETS, "API_THROTTLE_RATES": rates, **extra})
+
+
+def test_web_forms_with_errors_do_not_spend_the_allowance(client, desk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    web_client(client, desk.customer)
+    with limits(create="1/hour"):
+        for _ in range(3):
+            # A field error (the form), then a refused file (the service).
+            assert client.post(desk.form_url(), {"subject": "No description"}).status_code == 200
+            refused = SimpleUploadedFile("tool.exe", b"MZ" + b"\0" * 20, content_type="application/octet-stream")
+            bad_file = client.post(desk.form_url(), {"subject": "S", "description": "D", "attachments": [refused]})
+            assert bad_file.status_code == 200 and not Ticket.objects.exists()
+        assert client.post(desk.form_url(), {"subject": "Sent at last", "description": "D"}).status_code == 302
+        # A resubmission of it is answered with the ticket, and costs nothing either.
+        assert client.post(desk.form_url(), {"subject": "Sent at last", "description": "D"}).status_code == 302
+        assert client.post(desk.form_url(), {"subject": "Another", "description": "D"}).status_code == 429
+
+
+def test_an_empty_web_reply_does_not_spend_the_allowance(client, desk):
+    ticket = desk.open()
+    web_client(client, desk.customer)
+    url = reverse("helpdesk_tickets:ticket_detail", args=[ticket.reference])
+    with limits(reply="1/hour"):
+        for _ in range(3):
+            assert client.post(url, {"body": "   "}).status_code == 400
+        assert client.post(url, {"body": "the real reply"}).status_code == 302
+        assert client.post(url, {"body": "one more"}).status_code == 429
+
+
+def test_api_requests_refused_with_400_409_or_replayed_do_not_spend_the_allowance(desk):
+    api = token_client(desk.customer)
+    with limits(create="2/hour", reply="1/hour"):
+        for _ in range(3):
+            assert api.post("/api/tickets/", desk.api_payload(subject=""), format="json").status_code == 400
+            assert api.post("/api/tickets/", desk.api_payload(department="nowhere"), format="json").status_code == 400
+        keyed = {"HTTP_IDEMPOTENCY_KEY": "order-1"}
+        assert api.post("/api/tickets/", desk.api_payload(), format="json", **keyed).status_code == 201
+        replayed = api.post("/api/tickets/", desk.api_payload(), format="json", **keyed)
+        assert replayed.status_code == 201 and replayed["Idempotent-Replayed"] == "true"
+        assert api.post("/api/tickets/", desk.api_payload(), format="json").status_code == 409  # duplicate
+        assert api.post("/api/tickets/", desk.api_payload(subject="Second"), format="json").status_code == 201
+        assert api.post("/api/tickets/", desk.api_payload(subject="Third"), format="json").status_code == 429
+        url = f"/api/tickets/{Ticket.objects.earliest('created_at').reference}/messages/"
+        for _ in range(3):
+            assert api.post(url, {"body": ""}, format="json").status_code == 400
+        assert api.post(url, {"body": "a reply"}, format="json").status_code == 201
+        assert api.post(url, {"body": "another"}, format="json").status_code == 429
+
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DUMMY = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+def rate_limit_warnings(caches, **rates):
+    from django.test import override_settings
+
+    from helpdesk_tickets.checks import check_rate_limit_cache
+
+    with override_settings(CACHES=caches), limits(**rates):
+        return [(w.id, w.level) for w in check_rate_limit_cache()]
+
+
+def test_a_per_process_cache_with_rate_limits_on_is_a_warning(tmp_path):
+    from django.core.checks import WARNING
+
+    assert rate_limit_warnings(LOCMEM) == [("helpdesk_tickets.W002", WARNING)]
+    assert rate_limit_warnings(DUMMY) == [("helpdesk_tickets.W003", WARNING)]
+    # One scope still limited is enough; none limited, nothing to warn about.
+    assert rate_limit_warnings(LOCMEM, create=None) == [("helpdesk_tickets.W002", WARNING)]
+    assert rate_limit_warnings(LOCMEM, create=None, reply=None) == []
+    shared = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}}
+    assert rate_limit_warnings(shared) == []
+
+
+def test_the_warning_is_part_of_manage_py_check():
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    with override_settings(CACHES=LOCMEM, SILENCED_SYSTEM_CHECKS=[]), pytest.raises(Exception, match="W002"):
+        call_command("check", fail_level="WARNING")

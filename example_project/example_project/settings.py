@@ -1,9 +1,9 @@
 """Settings of the example host site.
 
 Deployment knobs come from the environment: DATABASE_URL, DJANGO_DEBUG,
-DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DJANGO_MEDIA_ROOT and, for
-attachments in object storage, HELPDESK_S3_BUCKET with the AWS_* variables
-django-storages reads.
+DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DJANGO_MEDIA_ROOT, DJANGO_REDIS_URL or DJANGO_CACHE_DIR
+(the cache the rate limits count in) and, for attachments in object storage,
+HELPDESK_S3_BUCKET with the AWS_* variables django-storages reads.
 """
 
 import os
@@ -113,6 +113,24 @@ if os.environ.get("HELPDESK_S3_BUCKET"):
             "querystring_expire": 300,
             "file_overwrite": False,
         },
+    }
+
+# Rate limits are counted in the default cache, which every process must
+# share (helpdesk_tickets.W002): Redis when DJANGO_REDIS_URL is set, else files.
+if os.environ.get("DJANGO_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["DJANGO_REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("DJANGO_CACHE_DIR", str(BASE_DIR / "cache")),
+            "OPTIONS": {"MAX_ENTRIES": 10000},
+        }
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

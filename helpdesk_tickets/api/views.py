@@ -42,7 +42,7 @@ from .filters import MessageFilterSet, OfferedFilterSet, OnDemandFilterBackend, 
 from .pagination import MessageCursorPagination, TicketCursorPagination
 from .permissions import IsHelpdeskStaff, IsHelpdeskUser
 from .schema import HelpdeskAutoSchema, api_schema
-from .throttling import throttles_for
+from .throttling import charge, throttles_for
 
 #: Pattern of the `{reference}` path segment (checked by the URLconf before any lookup).
 REFERENCE_PATTERN = r"[A-Za-z0-9-]{1,32}"
@@ -207,6 +207,14 @@ class HelpdeskAPIMixin:
         throttles = super().get_throttles()
         scope = self.get_write_throttle_scope()
         return throttles + throttles_for(scope) if scope else throttles
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # The throttle above only checked: what was done counts, not a 4xx or a replayed answer.
+        scope = self.get_write_throttle_scope()
+        if scope and 200 <= response.status_code < 300 and not response.has_header("Idempotent-Replayed"):
+            charge(request, scope)
+        return response
 
 
 def visible_ticket(request, reference, queryset=None):
