@@ -249,3 +249,24 @@ def test_the_warning_is_part_of_manage_py_check():
 
     with override_settings(CACHES=LOCMEM, SILENCED_SYSTEM_CHECKS=[]), pytest.raises(Exception, match="W002"):
         call_command("check", fail_level="WARNING")
+
+
+# -- the example project trusts X-Forwarded-Proto only behind a proxy --------
+
+
+@pytest.mark.parametrize(("behind_proxy", "expected"), [(None, "None"), ("0", "None"), ("1", "HTTP_X_FORWARDED_PROTO")])
+def test_the_example_trusts_x_forwarded_proto_only_when_told_it_is_behind_a_proxy(behind_proxy, expected):
+    import secrets
+
+    from .test_security_deploy import run_example
+
+    env = {"DJANGO_SECRET_KEY": secrets.token_urlsafe(60)}
+    if behind_proxy is not None:
+        env["DJANGO_BEHIND_PROXY"] = behind_proxy
+    code = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER, settings.CACHES['default'])"
+    result = run_example("shell", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.strip().splitlines()[-1]
+    assert printed.startswith(expected if expected == "None" else f"('{expected}', 'https')")
+    # And the rate limits count in a cache every worker shares.
+    assert "FileBasedCache" in printed

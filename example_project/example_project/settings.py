@@ -1,7 +1,8 @@
 """Settings of the example host site.
 
 Deployment knobs come from the environment: DATABASE_URL, DJANGO_DEBUG,
-DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DJANGO_MEDIA_ROOT, DJANGO_REDIS_URL or DJANGO_CACHE_DIR
+DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DJANGO_MEDIA_ROOT, DJANGO_BEHIND_PROXY
+(1: trust the proxy's X-Forwarded-Proto), DJANGO_REDIS_URL or DJANGO_CACHE_DIR
 (the cache the rate limits count in) and, for attachments in object storage,
 HELPDESK_S3_BUCKET with the AWS_* variables django-storages reads.
 """
@@ -173,7 +174,10 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Only a proxy that sets (and overwrites) X-Forwarded-Proto may be trusted with it:
+    # reachable directly, any client could claim HTTPS.
+    if env_bool("DJANGO_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LOGGING = {
