@@ -270,3 +270,12 @@ def test_the_example_trusts_x_forwarded_proto_only_when_told_it_is_behind_a_prox
     assert printed.startswith(expected if expected == "None" else f"('{expected}', 'https')")
     # And the rate limits count in a cache every worker shares.
     assert "FileBasedCache" in printed
+
+
+def test_the_short_search_hint_is_translated(client, desk):
+    from django.utils import translation
+
+    web_client(client, desk.agent)
+    with translation.override("fa"):
+        page = client.get(SEARCH, {"find": "cu"}, HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+    assert "دست‌کم 3 حرف" in page or "دست‌کم ۳ حرف" in page
