@@ -131,4 +131,69 @@ def check_settings(app_configs=None, **kwargs):
     perm = app_settings.SUPERVISOR_PERMISSION
     if not isinstance(perm, str) or perm.count(".") != 1:
         errors.append(_error(f"{SETTING_NAME}['SUPERVISOR_PERMISSION'] must look like 'app_label.codename'.", "E014"))
+    if not _valid_policy(app_settings.CONTENT_SECURITY_POLICY):
+        errors.append(
+            _error(
+                f"{SETTING_NAME}['CONTENT_SECURITY_POLICY'] must be None, a policy string, or a dict of "
+                "directive names to lists of sources (or True).",
+                "E015",
+                hint="For instance {'default-src': [\"'self'\"], 'img-src': [\"'self'\", 'data:']}.",
+            )
+        )
     return errors
+
+
+def _valid_policy(policy):
+    if policy is None or isinstance(policy, str):
+        return "\r" not in (policy or "") and "\n" not in (policy or "")
+    if not isinstance(policy, dict):
+        return False
+    for directive, sources in policy.items():
+        if not isinstance(directive, str) or not directive or any(c in directive for c in " ;,\r\n"):
+            return False
+        if isinstance(sources, str):
+            sources = [sources]
+        if sources in (True, False, None):
+            continue
+        if not isinstance(sources, (list, tuple)) or not all(
+            isinstance(s, str) and s and not any(c in s for c in " ;,\r\n") for s in sources
+        ):
+            return False
+    return True
+
+
+@register(Tags.caches)
+def check_rate_limit_cache(app_configs=None, **kwargs):
+    """Rate limits need a cache every process shares, or each worker counts on its own."""
+    from django.core.cache.backends.dummy import DummyCache
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from . import ratelimit
+
+    scopes = ratelimit.limited_scopes()
+    if not scopes:
+        return []
+    cache = ratelimit.counter_cache()
+    hint = (
+        "Point CACHES['default'] at a cache all processes share (Redis, Memcached, the database or "
+        f"files), or set the scopes of {SETTING_NAME}['API_THROTTLE_RATES'] to None."
+    )
+    if isinstance(cache, LocMemCache):
+        return [
+            Warning(
+                f"Rate limits ({', '.join(scopes)}) are counted in LocMemCache, which each process keeps "
+                "for itself: with N workers a user gets N times the allowance.",
+                hint=hint,
+                id="helpdesk_tickets.W002",
+            )
+        ]
+    if isinstance(cache, DummyCache):
+        return [
+            Warning(
+                f"Rate limits ({', '.join(scopes)}) are counted in DummyCache, which forgets every count: "
+                "nothing is limited.",
+                hint=hint,
+                id="helpdesk_tickets.W003",
+            )
+        ]
+    return []

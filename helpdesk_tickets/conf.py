@@ -87,6 +87,19 @@ DEFAULTS = {
     # "ticket_create" limits new tickets, "reply" limits replies.
     # A scope left out keeps its default; a scope set to None is not throttled.
     "API_THROTTLE_RATES": {"ticket_create": "30/hour", "reply": "120/hour"},
+    # The Content-Security-Policy of the app's pages (see csp.py), as {directive: [sources]}
+    # like Django 6's SECURE_CSP, or a string; "<CSP_NONCE_SENTINEL>" is the request's nonce.
+    # None sends none. A host with a policy of its own keeps it.
+    "CONTENT_SECURITY_POLICY": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "<CSP_NONCE_SENTINEL>"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
 }
 
 SETTING_NAME = "HELPDESK_TICKETS"

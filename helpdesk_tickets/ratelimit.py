@@ -33,9 +33,11 @@ class RateLimited(HelpdeskError):
 
 
 def check_rate(request, scope):
-    """Count one write of ``scope`` for ``request.user``; raise :class:`RateLimited` when over the limit.
+    """Raise :class:`RateLimited` when ``request.user`` has no allowance of ``scope`` left.
 
-    Anonymous requests are not counted (the views require a login anyway).
+    Nothing is counted here: call :func:`charge` once the write is done, so
+    that a form with errors, a refused duplicate or a storage failure spends
+    nothing. Anonymous requests are not counted (the views require a login anyway).
     """
     # Imported here: the API package loads DRF's settings, which the core
     # modules otherwise never need at import time.
@@ -44,3 +46,29 @@ def check_rate(request, scope):
     throttle = HelpdeskScopedRateThrottle(scope)
     if not throttle.allow_request(request, None):
         raise RateLimited(throttle.wait())
+
+
+def charge(request, scope):
+    """Count one done write of ``scope`` (a ticket opened, a reply posted) for ``request.user``."""
+    from .api.throttling import charge
+
+    charge(request, scope)
+
+
+def limited_scopes():
+    """The scopes that have a rate (a scope set to ``None`` has none)."""
+    from .api.throttling import throttle_rate
+    from .conf import DEFAULTS
+
+    return [scope for scope in DEFAULTS["API_THROTTLE_RATES"] if throttle_rate(scope)]
+
+
+def counter_cache():
+    """The cache backend the counts are kept in (DRF's throttles use Django's default cache)."""
+    from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+
+    from .api.throttling import HelpdeskScopedRateThrottle
+
+    used = HelpdeskScopedRateThrottle.cache
+    # django.core.cache.cache stands for the default alias; the backend is behind it.
+    return caches[DEFAULT_CACHE_ALIAS] if used is cache else used

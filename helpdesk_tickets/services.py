@@ -136,8 +136,18 @@ def new_reference():
     return f"{prefix}-{body}" if prefix else body
 
 
-def _clean_text(value, field, max_length, label):
+# Line breaks (CR, LF, NEL, the Unicode line and paragraph separators) and
+# the other control characters; NUL is refused below, not replaced.
+_TO_SPACE = dict.fromkeys([*range(0x01, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029], " ")
+
+
+def _clean_text(value, field, max_length, label, *, one_line=False):
+    """``value`` stripped and checked; with ``one_line``, its line breaks and controls collapsed to a space."""
     value = (value or "").strip()
+    if one_line and "\x00" not in value:
+        # A subject is one line wherever it comes from (web, API, phone, e-mail):
+        # e-mail headers, lists and exports rely on it. Collapsing loses nothing.
+        value = " ".join(value.translate(_TO_SPACE).split())
     if not value:
         raise ValidationError({field: _("%(field)s is required.") % {"field": label}})
     if len(value) > max_length:
@@ -380,7 +390,7 @@ def create_ticket(
     :class:`OpenTicketLimitReached` when the optional cap is hit.
     """
     created_by = created_by or requester
-    subject = _clean_text(subject, "subject", MAX_SUBJECT_LENGTH, _("Subject"))
+    subject = _clean_text(subject, "subject", MAX_SUBJECT_LENGTH, _("Subject"), one_line=True)
     description = _clean_text(description, "description", MAX_BODY_LENGTH, _("Description"))
     if priority not in Priority.values:
         raise ValidationError({"priority": _("Unknown priority.")})

@@ -256,24 +256,61 @@ class TicketUpdateForm(forms.Form):
         return changes
 
 
-def find_customers(query, limit=20):
-    """Users matching ``query`` by username, e-mail or name (each word must match), best matches first."""
+#: The customer search answers nothing for fewer characters, and a few people at most:
+#: it finds the caller, it does not list the user base.
+MIN_CUSTOMER_QUERY = 3
+MAX_CUSTOMER_RESULTS = 10
+
+
+def customers():
+    """Whom an agent may open a ticket for: active users who are not staff, superusers or agents."""
+    queryset = User.objects.filter(is_active=True)
+    for flag in ("is_staff", "is_superuser"):
+        if _has_field(flag):
+            queryset = queryset.exclude(**{flag: True})
+    return queryset.exclude(pk__in=User.objects.filter(helpdesk_departments__isnull=False).values("pk"))
+
+
+def find_customers(query, limit=MAX_CUSTOMER_RESULTS):
+    """Customers matching ``query``, at most ``limit``: by the whole username or e-mail address,
+    or by parts of the username and name (each word must match).
+
+    E-mail addresses match only whole, so that the search cannot list the
+    addresses at a domain; a query shorter than :data:`MIN_CUSTOMER_QUERY`
+    finds no one.
+    """
     query = (query or "").strip()
-    if not query:
+    if len(query) < MIN_CUSTOMER_QUERY:
         return User.objects.none()
     email = User.get_email_field_name()
     exact = Q(**{f"{User.USERNAME_FIELD}__iexact": query})
     if _has_field(email):
         exact |= Q(**{f"{email}__iexact": query})
-    # Whatever of these the user model has.
-    fields = [User.USERNAME_FIELD] + [f for f in (email, "first_name", "last_name") if _has_field(f)]
+    # Whatever of these the user model has; a username that is the e-mail address matches whole only.
+    fields = [f for f in (User.USERNAME_FIELD, "first_name", "last_name") if f != email and _has_field(f)]
     words = Q()
     for word in query.split()[:5]:
-        any_field = Q()
+        any_field = Q(pk__in=[])
         for field in fields:
             any_field |= Q(**{f"{field}__icontains": word})
         words &= any_field
-    return User.objects.filter(is_active=True).filter(exact | words).order_by(User.USERNAME_FIELD)[:limit]
+    return customers().filter(exact | words).order_by(User.USERNAME_FIELD)[:limit]
+
+
+def mask_email(address):
+    """``cyrus@example.com`` as ``c•••@example.com``: enough to tell namesakes apart, not to collect."""
+    local, at, domain = (address or "").partition("@")
+    return f"{local[:1]}\u2022\u2022\u2022@{domain}" if at and local else ""
+
+
+def customer_label(user):
+    """A search result: the name and username (never a whole e-mail address) and the masked e-mail."""
+    masked = mask_email(user_email(user))
+    if User.USERNAME_FIELD == User.get_email_field_name():
+        name = full_name(user)
+    else:
+        name = user_label(user)
+    return " \u00b7 ".join(part for part in (name, masked) if part) or user_label(user)
 
 
 class OfferedInSelect(forms.Select):
@@ -293,7 +330,7 @@ class PhoneTicketForm(forms.Form):
 
     requester = UserChoiceField(
         label=_("Customer"),
-        queryset=User.objects.filter(is_active=True),
+        queryset=User.objects.none(),
         widget=forms.RadioSelect,
         error_messages={"required": _("Find the customer and choose them first.")},
     )
@@ -320,15 +357,17 @@ class PhoneTicketForm(forms.Form):
         self.fields["department"].queryset = departments
         self.fields["ticket_type"].queryset = TicketType.objects.active().prefetch_related("departments")
         self.fields["product"].queryset = Product.objects.active().prefetch_related("departments")
-        # The radio list shows the search results; any active user id posted is still accepted.
+        # The radio list shows the search results; any customer's id posted is still accepted
+        # (and anyone else's refused with the same error as an unknown id).
+        self.fields["requester"].queryset = customers()
         self.set_candidates(candidates)
 
+    #: Shorter searches find no one (the page says so).
+    min_find_length = MIN_CUSTOMER_QUERY
+
     def set_candidates(self, candidates):
-        """Offer ``candidates`` as the customer choices, with e-mails to tell namesakes apart."""
-        self.fields["requester"].widget.choices = [
-            (user.pk, f"{user_label(user)} · {user_email(user)}" if user_email(user) else user_label(user))
-            for user in candidates
-        ]
+        """Offer ``candidates`` as the customer choices, with masked e-mails to tell namesakes apart."""
+        self.fields["requester"].widget.choices = [(user.pk, customer_label(user)) for user in candidates]
 
 
 class DashboardForm(forms.Form):

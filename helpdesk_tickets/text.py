@@ -15,14 +15,59 @@ _CHAR_MAP = str.maketrans(
         "\u0649": "\u06cc",  # alef maksura -> Persian yeh
         "\u0643": "\u06a9",  # Arabic kaf -> Persian keheh
         "\u0629": "\u0647",  # teh marbuta -> heh
+        "\u06c0": "\u0647",  # heh with yeh above (ezafe) -> heh, as heh + hamza above ends up
         **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian digits
         **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
     }
 )
 
-# Zero-width and bidi control characters, the tatweel and Arabic diacritics.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad\u0640\u064b-\u065f\u0670]")
+# Unicode's default-ignorable code points (drawn as nothing: joiners, bidi
+# controls, fillers, variation selectors, tag characters), then the tatweel
+# and the Arabic diacritics, which are decoration rather than meaning.
+_INVISIBLE = re.compile(
+    "["
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+    "\u0640\u064b-\u065f\u0670"
+    "]"
+)
 _SPACE = re.compile(r"\s+")
+
+# Persian writes the verbal prefix and a few suffixes as part of the word,
+# ideally after a zero-width non-joiner (ZWNJ), which is dropped above: "می‌خواهم"
+# and "میخواهم" are one word. Without a ZWNJ key people type a space instead,
+# so these particles standing alone join their neighbour. A space elsewhere
+# still separates words: "پرداخت شده" and "پرداختشده" stay different.
+_PREFIXES = frozenset({"\u0645\u06cc", "\u0646\u0645\u06cc"})  # می، نمی
+_SUFFIXES = frozenset(
+    {
+        "\u0647\u0627",  # ها
+        "\u0647\u0627\u06cc",  # های
+        "\u0647\u0627\u06cc\u06cc",  # هایی
+        "\u062a\u0631",  # تر
+        "\u062a\u0631\u06cc\u0646",  # ترین
+    }
+)
+
+
+def _join_particles(value):
+    words = value.split(" ")
+    if len(words) < 2 or not (_PREFIXES | _SUFFIXES).intersection(words):
+        return value
+    joined = []
+    prefix = ""
+    for word in words:
+        if joined and not prefix and word in _SUFFIXES:
+            joined[-1] += word
+        elif word in _PREFIXES:
+            prefix += word
+        else:
+            joined.append(prefix + word)
+            prefix = ""
+    if prefix:
+        joined.append(prefix)
+    return " ".join(joined)
 
 
 def _fold(value):
@@ -32,13 +77,16 @@ def _fold(value):
     # Case folding can decompose (Greek with dialytika and tonos, for
     # instance); compose again so the result is stable.
     value = unicodedata.normalize("NFKC", value.casefold())
-    return _SPACE.sub(" ", value).strip()
+    return _join_particles(_SPACE.sub(" ", value).strip())
 
 
 def normalize_text(value):
     """Return ``value`` folded for comparison: NFKC, Persian letters and
-    digits unified, invisible characters dropped, case-folded, whitespace
-    collapsed.
+    digits unified, invisible (default-ignorable) characters dropped,
+    case-folded, whitespace collapsed, detached Persian particles joined.
+
+    A ZWNJ is dropped, never read as a space: "می‌خواهم", "میخواهم" and (the
+    particle rule) "می خواهم" fold alike, while "خانه‌ام" becomes "خانهام".
 
     Idempotent: folding the result again changes nothing, so stored keys
     and search text compare equal to freshly normalised input.
@@ -46,7 +94,7 @@ def normalize_text(value):
     value = _fold(value or "")
     # Dropping an invisible character can bring a letter and its combining
     # mark together, which compose on the next pass; a few passes settle it.
-    for _pass in range(3):
+    for _pass in range(5):
         again = _fold(value)
         if again == value:
             break

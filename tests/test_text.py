@@ -20,6 +20,21 @@ from helpdesk_tickets.text import duplicate_key, normalize_text
         ("می\u200cخواهم", "میخواهم"),
         ("pass\u200bword\ufeff", "password"),
         ("\u202eabc\u202c", "abc"),
+        # The rest of Unicode's default-ignorable characters: word joiner and
+        # invisible operators, grapheme joiner, Mongolian vowel separator,
+        # Hangul fillers, variation selectors, tag characters, Arabic letter mark.
+        ("pass\u2060wo\u2062rd\u2064", "password"),
+        ("pa\u034fss\u180eword", "password"),
+        ("\u3164pass\uffa0word\u115f", "password"),
+        ("pass\ufe0fword\U000e0041\U000e007f", "password"),
+        ("\u061cسلام", "سلام"),
+        # A detached verbal prefix or plural suffix joins its word, as a ZWNJ does.
+        ("می خواهم", "میخواهم"),
+        ("نمی دانم", "نمیدانم"),
+        ("فاکتور ها", "فاکتورها"),
+        # The ezafe written as one letter or as heh + hamza above.
+        ("خانۀ من", "خانه من"),
+        ("خانهٔ من", "خانه من"),
         # Diacritics and the tatweel are decoration, not meaning.
         ("كِتَابٌ", "کتاب"),
         ("کـــتاب", "کتاب"),
@@ -40,6 +55,11 @@ def test_the_same_persian_request_typed_two_ways_normalises_alike():
     assert normalize_text(on_arabic_keyboard) != ""
     # ZWNJ joins "پرداخت" and "شده" without a space; a space does not fold away.
     assert normalize_text(on_arabic_keyboard) == normalize_text(on_persian_keyboard.replace("\u200c", " "))
+
+
+def test_zwnj_space_and_nothing_are_one_spelling_for_the_particles():
+    keys = {duplicate_key(1, 2, spelling, "x") for spelling in ("می\u200cخواهم", "می خواهم", "میخواهم", "مي خواهم")}
+    assert len(keys) == 1
 
 
 def test_different_requests_stay_different():

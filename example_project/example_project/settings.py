@@ -1,9 +1,10 @@
 """Settings of the example host site.
 
 Deployment knobs come from the environment: DATABASE_URL, DJANGO_DEBUG,
-DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DJANGO_MEDIA_ROOT and, for
-attachments in object storage, HELPDESK_S3_BUCKET with the AWS_* variables
-django-storages reads.
+DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DJANGO_MEDIA_ROOT, DJANGO_BEHIND_PROXY
+(1: trust the proxy's X-Forwarded-Proto), DJANGO_REDIS_URL or DJANGO_CACHE_DIR
+(the cache the rate limits count in) and, for attachments in object storage,
+HELPDESK_S3_BUCKET with the AWS_* variables django-storages reads.
 """
 
 import os
@@ -60,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The app's Content-Security-Policy on the site's other pages too (the admin, log-in).
+    "helpdesk_tickets.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,6 +134,24 @@ if os.environ.get("HELPDESK_S3_BUCKET"):
         },
     }
 
+# Rate limits are counted in the default cache, which every process must
+# share (helpdesk_tickets.W002): Redis when DJANGO_REDIS_URL is set, else files.
+if os.environ.get("DJANGO_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["DJANGO_REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("DJANGO_CACHE_DIR", str(BASE_DIR / "cache")),
+            "OPTIONS": {"MAX_ENTRIES": 10000},
+        }
+    }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "helpdesk_tickets:ticket_list"
@@ -171,7 +192,10 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Only a proxy that sets (and overwrites) X-Forwarded-Proto may be trusted with it:
+    # reachable directly, any client could claim HTTPS.
+    if env_bool("DJANGO_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LOGGING = {

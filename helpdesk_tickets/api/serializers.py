@@ -126,7 +126,9 @@ class DepartmentSerializer(serializers.ModelSerializer):
         help_text=gettext_lazy("Measured average first-response time over the recent window; null without data.")
     )
     agents = serializers.SerializerMethodField(
-        help_text=gettext_lazy("People a ticket of this department can be assigned to; empty for customers.")
+        help_text=gettext_lazy(
+            "The department's agents, for its own agents and for supervisors; empty for everyone else."
+        )
     )
 
     class Meta:
@@ -152,7 +154,9 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(UserSerializer(many=True))
     def get_agents(self, department):
-        if not self.context.get("show_agents"):
+        # The view puts "all" (a supervisor) or the caller's own department ids here.
+        shown = self.context.get("show_agents") or ()
+        if shown != "all" and department.pk not in shown:
             return []
         return UserSerializer([u for u in department.agents.all() if u.is_active], many=True).data
 
@@ -522,6 +526,9 @@ class TicketUpdateSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         help_text=gettext_lazy("Username of an agent of the ticket's department, or null to unassign."),
+        # The service's words for someone who is not an agent there: an unknown
+        # or inactive username must not read differently (no account probing).
+        error_messages={"does_not_exist": gettext_lazy("This person is not an agent of the ticket's department.")},
     )
     department = BySlugField(queryset=Department.objects.all(), required=False)
 

@@ -18,7 +18,13 @@ def throttle_rate(scope):
 
 
 class HelpdeskScopedRateThrottle(SimpleRateThrottle):
-    """Counts a user's requests per ``scope``; anonymous requests are left to authentication.
+    """Counts a user's writes per ``scope``; anonymous requests are left to authentication.
+
+    :meth:`allow_request` only checks the allowance; :meth:`charge` counts a
+    write once it has been done (see :func:`charge`), so that a refused
+    request (invalid, duplicate, a replayed answer) spends nothing. Between
+    the two, concurrent requests of one user may each pass the check: the
+    limit can be exceeded by the requests in flight, never by retries.
 
     The rate is read on every request, so ``override_settings`` works in tests
     and a changed setting needs no restart.
@@ -40,6 +46,26 @@ class HelpdeskScopedRateThrottle(SimpleRateThrottle):
         if self.rate is None:
             return True
         return super().allow_request(request, view)
+
+    def throttle_success(self):
+        # Checked, not counted: charge() counts the write once it is done.
+        return True
+
+    def charge(self, request):
+        """Count one write of ``request.user`` in this scope."""
+        if self.rate is None:
+            return
+        self.key = self.get_cache_key(request, None)
+        if self.key is None:
+            return
+        self.now = self.timer()
+        history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
+        self.cache.set(self.key, [self.now, *history], self.duration)
+
+
+def charge(request, scope):
+    """Count a done write of ``scope`` (a ticket opened, a reply posted) against ``request.user``."""
+    HelpdeskScopedRateThrottle(scope).charge(request)
 
 
 def throttles_for(scope):

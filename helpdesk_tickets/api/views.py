@@ -43,7 +43,7 @@ from .pagination import MessageCursorPagination, TicketCursorPagination
 from .parsers import JSONParser
 from .permissions import IsHelpdeskStaff, IsHelpdeskUser
 from .schema import HelpdeskAutoSchema, api_schema
-from .throttling import throttles_for
+from .throttling import charge, throttles_for
 
 #: Pattern of the `{reference}` path segment (checked by the URLconf before any lookup).
 REFERENCE_PATTERN = r"[A-Za-z0-9-]{1,32}"
@@ -209,6 +209,14 @@ class HelpdeskAPIMixin:
         scope = self.get_write_throttle_scope()
         return throttles + throttles_for(scope) if scope else throttles
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # The throttle above only checked: what was done counts, not a 4xx or a replayed answer.
+        scope = self.get_write_throttle_scope()
+        if scope and 200 <= response.status_code < 300 and not response.has_header("Idempotent-Replayed"):
+            charge(request, scope)
+        return response
+
 
 def visible_ticket(request, reference, queryset=None):
     """The ticket `reference` if `request.user` may see it; 404 otherwise."""
@@ -259,7 +267,9 @@ class DepartmentListView(HelpdeskAPIMixin, ListAPIView):
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["averages"] = stats.average_first_response_by_department()
-        context["show_agents"] = permissions.is_agent(self.request.user)
+        # Agents see the colleagues of their own departments, supervisors everyone's.
+        user = self.request.user
+        context["show_agents"] = "all" if permissions.is_supervisor(user) else permissions.agent_department_ids(user)
         return context
 
     @api_schema(responses={200: s.DepartmentSerializer(many=True), **COMMON_ERRORS})

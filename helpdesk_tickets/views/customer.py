@@ -236,6 +236,7 @@ class TicketCreateView(DepartmentStepMixin, HelpdeskPageMixin, FormView):
             response = self.form_invalid(form)
             response.status_code = 503
             return response
+        ratelimit.charge(self.request, "ticket_create")
         messages.success(
             self.request,
             _("Your ticket %(reference)s was sent. We will answer here, in this thread.")
@@ -351,6 +352,7 @@ class TicketDetailView(CustomerTicketMixin, HelpdeskPageMixin, TemplateView):
                 self.form.add_error("attachments", str(exc))
                 status = 503
             else:
+                ratelimit.charge(request, "reply")
                 messages.success(request, _("Your reply was added to the ticket."))
                 return HttpResponseRedirect(f"{self.ticket.get_absolute_url()}#message-{message.pk}")
         return self.render_to_response(self.get_context_data(**kwargs), status=status)

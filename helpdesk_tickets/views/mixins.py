@@ -5,10 +5,11 @@ from django.http import Http404
 
 from .. import permissions
 from ..conf import settings as app_settings
+from ..csp import ContentSecurityPolicyMixin
 
 
-class HelpdeskPageMixin(LoginRequiredMixin):
-    """Every helpdesk page: logged-in users only, rendered inside ``BASE_TEMPLATE``.
+class HelpdeskPageMixin(ContentSecurityPolicyMixin, LoginRequiredMixin):
+    """Every helpdesk page: logged-in users only, rendered inside ``BASE_TEMPLATE``, with the app's CSP.
 
     ``section`` marks the current item of the Support navigation.
     """
