@@ -128,6 +128,19 @@ def check_settings(app_configs=None, **kwargs):
                 "E013",
             )
         )
+    display = app_settings.USER_DISPLAY
+    if display is not None:
+        try:
+            if not callable(import_string(display)):
+                raise ImportError
+        except (ImportError, TypeError, ValueError):
+            errors.append(
+                _error(
+                    f"{SETTING_NAME}['USER_DISPLAY'] {display!r} is not the dotted path of a callable.",
+                    "E016",
+                    hint="For example 'myproject.users.display_name', a function taking a user and returning a str.",
+                )
+            )
     perm = app_settings.SUPERVISOR_PERMISSION
     if not isinstance(perm, str) or perm.count(".") != 1:
         errors.append(_error(f"{SETTING_NAME}['SUPERVISOR_PERMISSION'] must look like 'app_label.codename'.", "E014"))

@@ -73,6 +73,9 @@ DEFAULTS = {
     "SITE_URL": "",
     # From address of notification e-mails; None means settings.DEFAULT_FROM_EMAIL.
     "FROM_EMAIL": None,
+    # Dotted path of a callable user -> str naming a person on every page, e-mail and API
+    # answer; None: the full name if the user model has one, else the username (users.py).
+    "USER_DISPLAY": None,
     # The permission codename (app label helpdesk_tickets) that lets a user see
     # every department's tickets.
     "SUPERVISOR_PERMISSION": "helpdesk_tickets.view_all_tickets",
