@@ -20,7 +20,7 @@ from django.template.loader import get_template
 from django.utils import translation
 from django.utils.module_loading import import_string
 
-from . import permissions
+from . import permissions, users
 from .conf import settings as app_settings
 
 logger = logging.getLogger(__name__)
@@ -81,19 +81,19 @@ def recipients(kind, ticket, message):
     """The users to tell about ``kind``; never the author of the change."""
     author_id = message.author_id if message else None
     if kind == TICKET_CREATED:
-        users = list(ticket.department.agents.filter(is_active=True))
+        people = list(users.active_users(ticket.department.agents.all()))
     elif kind == STAFF_REPLIED:
-        users = [ticket.requester]
+        people = [ticket.requester]
     elif kind == CUSTOMER_REPLIED:
         # The assignee only while they are still staff for the ticket (not
         # removed from its department, not deactivated); else the department.
         if ticket.assignee_id and permissions.is_staff_for(ticket.assignee, ticket):
-            users = [ticket.assignee]
+            people = [ticket.assignee]
         else:
-            users = list(ticket.department.agents.filter(is_active=True))
+            people = list(users.active_users(ticket.department.agents.all()))
     else:
         raise ValueError(f"unknown notification {kind!r}")
-    return [u for u in users if u and u.email and u.pk != author_id]
+    return [person for person in people if person and users.email_address(person) and person.pk != author_id]
 
 
 def recipient_language(user, ticket):
@@ -115,8 +115,8 @@ def deliver(kind, ticket_id, message_id=None, *, ticket=None, message=None):
     if ticket is None:
         ticket = Ticket.objects.with_related().get(pk=ticket_id)
         message = Message.objects.select_related("author").get(pk=message_id) if message_id else None
-    users = recipients(kind, ticket, message)
-    if not users:
+    people = recipients(kind, ticket, message)
+    if not people:
         return 0
     base = f"helpdesk_tickets/email/{kind}"
     subject_template = get_template(f"{base}_subject.txt")
@@ -125,13 +125,13 @@ def deliver(kind, ticket_id, message_id=None, *, ticket=None, message=None):
     site_url = app_settings.SITE_URL.rstrip("/")
     from_email = app_settings.FROM_EMAIL or django_settings.DEFAULT_FROM_EMAIL
     mails = []
-    for user in users:
+    for user in people:
         with translation.override(recipient_language(user, ticket)):
             context = {"ticket": ticket, "message": message, "recipient": user, "site_url": site_url}
             subject = " ".join(subject_template.render(context).split())
             text = text_template.render(context)
             html = html_template.render(context)
-        mail = EmailMultiAlternatives(subject, text, from_email, [user.email])
+        mail = EmailMultiAlternatives(subject, text, from_email, [users.email_address(user)])
         mail.attach_alternative(html, "text/html")
         mails.append(mail)
     # One call for all of them: one SMTP session rather than one per e-mail.

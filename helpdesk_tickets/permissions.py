@@ -4,26 +4,28 @@
 supervisor (a user with ``SUPERVISOR_PERMISSION``, superusers included).
 """
 
+from . import users
 from .conf import settings as app_settings
 
 _DEPARTMENTS_CACHE = "_helpdesk_department_ids"
 
 
+def _active(user):
+    return bool(user and user.is_authenticated and users.is_active(user))
+
+
 def is_supervisor(user):
-    return bool(user and user.is_authenticated and user.is_active and user.has_perm(app_settings.SUPERVISOR_PERMISSION))
+    return _active(user) and user.has_perm(app_settings.SUPERVISOR_PERMISSION)
 
 
 def agent_department_ids(user):
     """IDs of the departments ``user`` answers for (cached on the user object)."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not _active(user):
         return frozenset()
     cached = getattr(user, _DEPARTMENTS_CACHE, None)
     if cached is None:
-        from .models import Department
-
-        cached = frozenset(
-            Department.agents.through.objects.filter(user_id=user.pk).values_list("department_id", flat=True)
-        )
+        # Through the related name: the membership table's user column is named after the host's model.
+        cached = frozenset(user.helpdesk_departments.values_list("pk", flat=True))
         setattr(user, _DEPARTMENTS_CACHE, cached)
     return cached
 

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import permissions
+from . import permissions, users
 
 #: Stands for "no deadline" when sorting on an expression (none sort last).
 _LAST = datetime(9999, 12, 31, tzinfo=UTC)
@@ -33,7 +33,7 @@ class OfferedQuerySet(models.QuerySet):
 class TicketQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Tickets ``user`` may see: their own, plus their departments' as an agent, or all as a supervisor."""
-        if not (user and user.is_authenticated and user.is_active):
+        if not (user and user.is_authenticated and users.is_active(user)):
             return self.none()
         if permissions.is_supervisor(user):
             return self.all()
@@ -150,16 +150,15 @@ class TicketQuerySet(models.QuerySet):
         if not terms:
             return self
         raw = (query or "").strip()
-        person = _same_person(raw, prefix="requester__")
+        person = users.same_person_q(raw, prefix="requester__")
         if connections[self.db].vendor == "postgresql":
-            from django.contrib.auth import get_user_model
             from django.contrib.postgres.expressions import ArraySubquery
             from django.contrib.postgres.search import SearchQuery, SearchVector
 
             # The same people, looked up once (an InitPlan) rather than joined:
             # with every branch of the OR on an indexed column, PostgreSQL
             # combines the indexes of migration 0002 instead of reading the table.
-            people = get_user_model().objects.filter(_same_person(raw))
+            people = users.model()._default_manager.filter(users.same_person_q(raw))
             person = Q(_EqualsAny(models.F("requester_id"), ArraySubquery(people.values("pk"))))
 
             words = re.findall(r"\w+", normalized)[:10]
@@ -199,22 +198,6 @@ class _EqualsAny(models.Func):
     template = "%(expressions)s)"
     arg_joiner = " = ANY("
     output_field = models.BooleanField()
-
-
-def _same_person(raw, prefix=""):
-    """Users whose username or e-mail address is exactly ``raw`` (for any user model: the e-mail
-    field is the model's ``EMAIL_FIELD``, used only if the model has it)."""
-    from django.contrib.auth import get_user_model
-    from django.core.exceptions import FieldDoesNotExist
-
-    user_model = get_user_model()
-    condition = Q(**{f"{prefix}{user_model.USERNAME_FIELD}__iexact": raw})
-    email_field = user_model.get_email_field_name()
-    try:
-        user_model._meta.get_field(email_field)
-    except FieldDoesNotExist:
-        return condition
-    return condition | Q(**{f"{prefix}{email_field}__iexact": raw})
 
 
 class MessageQuerySet(models.QuerySet):

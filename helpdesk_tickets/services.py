@@ -14,7 +14,6 @@ import logging
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, connections, router, transaction
 from django.db.models import BooleanField, DurationField, Exists, F, IntegerField, OuterRef, Subquery, Value
@@ -23,7 +22,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from . import attachments as attachment_rules
-from . import notifications, permissions, signals, sla
+from . import notifications, permissions, signals, sla, users
 from .conf import settings as app_settings
 from .models import (
     OPEN_STATUSES,
@@ -706,7 +705,9 @@ def assign(ticket, assignee, *, by):
     """Give ``ticket`` to ``assignee`` (an agent of its department or a supervisor), or to nobody."""
     if not permissions.can_manage(by, ticket):
         raise PermissionDenied
-    if assignee is not None and not (assignee.is_active and permissions.can_be_assigned(assignee, ticket.department)):
+    if assignee is not None and not (
+        users.is_active(assignee) and permissions.can_be_assigned(assignee, ticket.department)
+    ):
         raise ValidationError({"assignee": _("This person is not an agent of the ticket's department.")})
     with transaction.atomic():
         # No join on the nullable assignee: PostgreSQL refuses FOR UPDATE on an outer join.
@@ -854,9 +855,7 @@ def recompute_open_due_times(departments=None):
 
 
 def _user_label(user):
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    return users.display_name(user)
 
 
 # --------------------------------------------------------------------------
@@ -882,7 +881,7 @@ def run_idempotent(*, user, key, fingerprint, operation):
         # unique (user, key) insert instead would leave waiters holding
         # InnoDB's shared lock from the duplicate check; when the first
         # request rolls back they deadlock with each other, once per waiter.
-        get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        users.model()._default_manager.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
         # A plain read after the lock: PostgreSQL's READ COMMITTED and
         # MariaDB's REPEATABLE READ (whose snapshot starts at this first
         # plain read) both see what the previous holder committed.

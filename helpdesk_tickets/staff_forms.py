@@ -6,18 +6,14 @@ Forms only parse input; every write goes through :mod:`helpdesk_tickets.services
 from datetime import timedelta
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from . import users
 from .conf import settings as app_settings
 from .models import Department, Priority, Product, Status, TicketType
 from .querysets import SORT_ACTIVITY, SORT_CREATED, SORT_DUE, SORT_PRIORITY
-
-User = get_user_model()
 
 #: Queue status filter values besides the statuses themselves.
 STATUS_OPEN = ""
@@ -55,36 +51,9 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-def _has_field(name):
-    try:
-        User._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return True
-
-
-def full_name(user):
-    """The user's full name, or "" (custom user models need not have one)."""
-    get_full_name = getattr(user, "get_full_name", None)
-    return (get_full_name() if get_full_name else "") or ""
-
-
-def user_email(user):
-    """The user's e-mail address, or ""."""
-    return getattr(user, user.get_email_field_name(), "") or ""
-
-
-def user_label(user):
-    """How staff pages name a person: full name, with the username to tell namesakes apart."""
-    if user is None:
-        return ""
-    full = full_name(user)
-    return f"{full} ({user.get_username()})" if full else user.get_username()
-
-
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return user_label(obj)
+        return users.staff_label(obj)
 
 
 class NamedChoiceField(forms.ModelChoiceField):
@@ -96,30 +65,20 @@ class NamedChoiceField(forms.ModelChoiceField):
 
 def supervisors():
     """Active users holding the supervisor permission (superusers included)."""
-    app_label, codename = app_settings.SUPERVISOR_PERMISSION.split(".", 1)
-    return User.objects.with_perm(f"{app_label}.{codename}", include_superusers=True).filter(is_active=True)
+    return users.holders_of(app_settings.SUPERVISOR_PERMISSION)
 
 
 def assignable_users(department_ids):
     """Agents of ``department_ids`` and supervisors: whoever may hold tickets of those departments.
 
-    Supervisors are found as ``supervisors()`` finds them (the permission held
-    directly or through a group, or superuser), but through subqueries the
-    database runs once: ``with_perm()`` checks the permission once per user
-    row, which grows with the number of customers.
+    Supervisors are whom the authentication backends say hold the permission,
+    as ``permissions.is_supervisor`` asks them (see ``users.with_permission``).
     """
-    app_label, codename = app_settings.SUPERVISOR_PERMISSION.split(".", 1)
-    granted = Permission.objects.filter(codename=codename, content_type__app_label=app_label)
-    members = User.objects.filter(helpdesk_departments__in=department_ids).values("pk")
+    members = users.model()._default_manager.filter(helpdesk_departments__in=department_ids).values("pk")
     return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(pk__in=members)
-            | Q(is_superuser=True)
-            | Q(pk__in=granted.values("user"))
-            | Q(pk__in=granted.values("group__user"))
-        )
-        .order_by(*[f for f in ("first_name", "last_name") if _has_field(f)], User.USERNAME_FIELD)
+        users.active_users()
+        .filter(Q(pk__in=members) | users.with_permission(app_settings.SUPERVISOR_PERMISSION))
+        .order_by(*users.ordering())
     )
 
 
@@ -174,7 +133,7 @@ class QueueFilterForm(forms.Form):
             ("", pgettext_lazy("filter", "Anyone")),
             (ASSIGNEE_MINE, _("Mine")),
             (ASSIGNEE_UNASSIGNED, _("Unassigned")),
-            *[(str(user.pk), user_label(user)) for user in assignees],
+            *[(str(user.pk), users.staff_label(user)) for user in assignees],
         ]
 
     def filters(self):
@@ -214,7 +173,7 @@ class TicketUpdateForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices, required=False)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, required=False)
     assignee = UserChoiceField(
-        label=_("Assignee"), queryset=User.objects.none(), required=False, empty_label=_("Unassigned")
+        label=_("Assignee"), queryset=users.model()._default_manager.none(), required=False, empty_label=_("Unassigned")
     )
     department = NamedChoiceField(
         label=_("Department"), queryset=Department.objects.none(), required=False, empty_label=None
@@ -264,53 +223,16 @@ MAX_CUSTOMER_RESULTS = 10
 
 def customers():
     """Whom an agent may open a ticket for: active users who are not staff, superusers or agents."""
-    queryset = User.objects.filter(is_active=True)
-    for flag in ("is_staff", "is_superuser"):
-        if _has_field(flag):
-            queryset = queryset.exclude(**{flag: True})
-    return queryset.exclude(pk__in=User.objects.filter(helpdesk_departments__isnull=False).values("pk"))
+    return users.customers()
 
 
 def find_customers(query, limit=MAX_CUSTOMER_RESULTS):
-    """Customers matching ``query``, at most ``limit``: by the whole username or e-mail address,
-    or by parts of the username and name (each word must match).
+    """Customers matching ``query``, at most ``limit``, nobody for fewer than :data:`MIN_CUSTOMER_QUERY` characters.
 
-    E-mail addresses match only whole, so that the search cannot list the
-    addresses at a domain; a query shorter than :data:`MIN_CUSTOMER_QUERY`
-    finds no one.
+    By the whole username or e-mail address, or by parts of the username and
+    name: the search finds the caller, it does not list the user base.
     """
-    query = (query or "").strip()
-    if len(query) < MIN_CUSTOMER_QUERY:
-        return User.objects.none()
-    email = User.get_email_field_name()
-    exact = Q(**{f"{User.USERNAME_FIELD}__iexact": query})
-    if _has_field(email):
-        exact |= Q(**{f"{email}__iexact": query})
-    # Whatever of these the user model has; a username that is the e-mail address matches whole only.
-    fields = [f for f in (User.USERNAME_FIELD, "first_name", "last_name") if f != email and _has_field(f)]
-    words = Q()
-    for word in query.split()[:5]:
-        any_field = Q(pk__in=[])
-        for field in fields:
-            any_field |= Q(**{f"{field}__icontains": word})
-        words &= any_field
-    return customers().filter(exact | words).order_by(User.USERNAME_FIELD)[:limit]
-
-
-def mask_email(address):
-    """``cyrus@example.com`` as ``c•••@example.com``: enough to tell namesakes apart, not to collect."""
-    local, at, domain = (address or "").partition("@")
-    return f"{local[:1]}\u2022\u2022\u2022@{domain}" if at and local else ""
-
-
-def customer_label(user):
-    """A search result: the name and username (never a whole e-mail address) and the masked e-mail."""
-    masked = mask_email(user_email(user))
-    if User.USERNAME_FIELD == User.get_email_field_name():
-        name = full_name(user)
-    else:
-        name = user_label(user)
-    return " \u00b7 ".join(part for part in (name, masked) if part) or user_label(user)
+    return users.find_customers(query, limit=limit, min_length=MIN_CUSTOMER_QUERY)
 
 
 class OfferedInSelect(forms.Select):
@@ -330,7 +252,7 @@ class PhoneTicketForm(forms.Form):
 
     requester = UserChoiceField(
         label=_("Customer"),
-        queryset=User.objects.none(),
+        queryset=users.model()._default_manager.none(),
         widget=forms.RadioSelect,
         error_messages={"required": _("Find the customer and choose them first.")},
     )
@@ -367,7 +289,7 @@ class PhoneTicketForm(forms.Form):
 
     def set_candidates(self, candidates):
         """Offer ``candidates`` as the customer choices, with masked e-mails to tell namesakes apart."""
-        self.fields["requester"].widget.choices = [(user.pk, customer_label(user)) for user in candidates]
+        self.fields["requester"].widget.choices = [(user.pk, users.customer_label(user)) for user in candidates]
 
 
 class DashboardForm(forms.Form):

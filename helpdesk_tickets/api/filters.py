@@ -11,6 +11,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+from .. import users
 from ..models import Department, Message, Priority, Status, Ticket
 
 #: Ticket orderings a client may ask for (each also with a leading "-"), and the column behind each.
@@ -157,7 +158,7 @@ class TicketFilterSet(django_filters.FilterSet):
             return queryset.filter(assignee=self.request.user)
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        return queryset.filter(**{f"assignee__{Ticket.assignee.field.related_model.USERNAME_FIELD}": value})
+        return queryset.filter(**{f"assignee__{users.username_field()}": value})
 
     def filter_search(self, queryset, name, value):
         # The same normalisation as the web queue (Persian letters and digits, case, spacing).

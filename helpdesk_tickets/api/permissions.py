@@ -6,14 +6,14 @@ Object visibility is not decided here: every queryset comes from
 
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
-from .. import permissions
+from .. import permissions, users
 
 
 class IsHelpdeskUser(IsAuthenticated):
     """Any signed-in, active user (customers and staff)."""
 
     def has_permission(self, request, view):
-        return super().has_permission(request, view) and request.user.is_active
+        return super().has_permission(request, view) and users.is_active(request.user)
 
 
 class IsHelpdeskStaff(IsHelpdeskUser):

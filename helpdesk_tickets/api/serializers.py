@@ -8,9 +8,6 @@ read-only: a client sending those fields on create has them ignored.
 import re
 from collections.abc import Mapping
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
@@ -20,7 +17,7 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
-from .. import services
+from .. import permissions, services, users
 from ..models import Attachment, Department, Message, Priority, Product, Status, Ticket, TicketType
 
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}\Z")
@@ -71,11 +68,25 @@ class OfferingSlugField(BySlugField):
 
 
 class UsernameField(serializers.SlugRelatedField):
-    """A user written by username (the model's ``USERNAME_FIELD``)."""
+    """A user written by username (the host model's ``USERNAME_FIELD``), among active users by default.
+
+    The field and the queryset are looked up when used, not when the
+    serializer class is defined: the host's user model may not be ready then.
+    """
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("slug_field", get_user_model().USERNAME_FIELD)
-        super().__init__(**kwargs)
+        super().__init__(slug_field="USERNAME_FIELD", **kwargs)
+
+    @property
+    def slug_field(self):
+        return users.username_field()
+
+    @slug_field.setter
+    def slug_field(self, value):  # set by SlugRelatedField.__init__; always the model's USERNAME_FIELD
+        pass
+
+    def get_queryset(self):
+        return users.active_users() if self.queryset is None else super().get_queryset()
 
     def to_internal_value(self, data):
         if not isinstance(data, str) or len(data) > 254 or "\x00" in data or _SURROGATE.search(data):
@@ -83,22 +94,39 @@ class UsernameField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
-def _display_name(user):
-    full_name = getattr(user, "get_full_name", None)
-    return (full_name() if full_name else "") or user.get_username()
+def _discreet(context):
+    """Whether the caller sees other people as customers do (never by e-mail address); once per request."""
+    if "_hdt_discreet" not in context:
+        request = context.get("request")
+        context["_hdt_discreet"] = request is not None and not permissions.is_agent(request.user)
+    return context["_hdt_discreet"]
+
+
+def person(user, context):
+    """A person as the API shows them to the caller: ``{"username", "name"}``.
+
+    Customers see staff under a name that is never an e-mail address (an
+    empty username then, and "Support team" as the name); see ``users.public_name``.
+    """
+    username, name = user.get_username(), users.display_name(user)
+    if users.looks_like_email(username) or users.looks_like_email(name):
+        request = context.get("request")
+        # Asked only when there is an address to hide: the caller's own entry, or staff callers, see it.
+        if (request is None or user.pk != request.user.pk) and _discreet(context):
+            return {"username": users.public_username(user), "name": users.public_name(user) or _("Support team")}
+    return {"username": username, "name": name}
 
 
 class UserSerializer(serializers.Serializer):
     """A person as the API shows them: username and display name, nothing more."""
 
-    username = serializers.SerializerMethodField()
-    name = serializers.SerializerMethodField()
+    username = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("Empty when shown to a customer and it is an e-mail address.")
+    )
+    name = serializers.CharField(read_only=True)
 
-    def get_username(self, user) -> str:
-        return user.get_username()
-
-    def get_name(self, user) -> str:
-        return _display_name(user)
+    def to_representation(self, instance):
+        return person(instance, self.context)
 
 
 class RootSerializer(serializers.Serializer):
@@ -158,7 +186,8 @@ class DepartmentSerializer(serializers.ModelSerializer):
         shown = self.context.get("show_agents") or ()
         if shown != "all" and department.pk not in shown:
             return []
-        return UserSerializer([u for u in department.agents.all() if u.is_active], many=True).data
+        agents = [agent for agent in department.agents.all() if users.is_active(agent)]
+        return UserSerializer(agents, many=True, context=self.context).data
 
 
 class OfferedSerializer(serializers.Serializer):
@@ -244,16 +273,6 @@ def datetime_representation():
     return represent
 
 
-def _user_columns(model):
-    """The columns the API's user representation reads: Django's own naming methods read three."""
-    if model.get_username is AbstractBaseUser.get_username and getattr(model, "get_full_name", None) in (
-        AbstractUser.get_full_name,
-        None,
-    ):
-        return (model.USERNAME_FIELD, "first_name", "last_name")
-    return tuple(f.attname for f in model._meta.concrete_fields)  # whatever a site's own methods read
-
-
 class TicketListSerializer(serializers.ListSerializer):
     """The ticket list, written out row by row: the JSON of :class:`TicketSerializer`, at a fraction of the CPU.
 
@@ -266,7 +285,7 @@ class TicketListSerializer(serializers.ListSerializer):
     fetched with ``select_related()`` are written the same.
     """
 
-    #: What a row reads of each related object, besides its key (users: see :func:`_user_columns`).
+    #: What a row reads of each related object, besides its key (users: ``users.columns()``).
     RELATED_COLUMNS = {
         "department": ("slug", "name", "translations"),
         "ticket_type": ("slug", "name", "translations"),
@@ -293,7 +312,7 @@ class TicketListSerializer(serializers.ListSerializer):
         for name, columns in cls.RELATED_COLUMNS.items():
             field = Ticket._meta.get_field(name)
             model = field.related_model
-            wanted = {model._meta.pk.attname, *(columns or _user_columns(model))}
+            wanted = {model._meta.pk.attname, *(columns or users.columns())}
             # In the model's field order, as Model.from_db() takes a subset of them.
             yield field, [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
 
@@ -350,7 +369,7 @@ class TicketListSerializer(serializers.ListSerializer):
             return super().to_representation(data)
         tickets = data.all() if isinstance(data, models.manager.BaseManager) else data
         represent_datetime = datetime_representation()
-        names, users = {}, {}
+        names, people = {}, {}
 
         def display_name(obj):
             # Translated names depend on the active language, fixed for the request.
@@ -360,12 +379,12 @@ class TicketListSerializer(serializers.ListSerializer):
                 names[key] = None if value is None else str(value)
             return names[key]
 
-        def person(user):
+        def listed_person(user):
             if user is None:
                 return None
-            if user.pk not in users:
-                users[user.pk] = {"username": user.get_username(), "name": _display_name(user)}
-            return dict(users[user.pk])
+            if user.pk not in people:
+                people[user.pk] = person(user, self.context)
+            return dict(people[user.pk])
 
         def row(ticket):
             product = ticket.product
@@ -383,8 +402,8 @@ class TicketListSerializer(serializers.ListSerializer):
                 "ticket_type_name": display_name(ticket.ticket_type),
                 "product": None if product is None else product.slug,
                 "product_name": child.get_product_name(ticket),
-                "requester": person(ticket.requester),
-                "assignee": person(ticket.assignee),
+                "requester": listed_person(ticket.requester),
+                "assignee": listed_person(ticket.assignee),
                 "message_count": int(ticket.message_count),
                 "has_unread_reply": bool(ticket.has_unread_staff_reply),
                 "created_at": represent_datetime(ticket.created_at),
@@ -522,7 +541,6 @@ class TicketUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     assignee = UsernameField(
-        queryset=get_user_model().objects.filter(is_active=True),
         required=False,
         allow_null=True,
         help_text=gettext_lazy("Username of an agent of the ticket's department, or null to unassign."),

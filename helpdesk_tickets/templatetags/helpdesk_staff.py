@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
-from ..staff_forms import full_name, user_label
+from .. import users
 from .helpdesk_tickets import localize_digits, use_jalali
 
 register = template.Library()
@@ -113,10 +113,10 @@ def render_canned(canned, ticket, agent):
     """
     requester = ticket.requester
     values = {
-        "customer_name": full_name(requester) or requester.get_username(),
+        "customer_name": users.display_name(requester),
         "reference": ticket.reference,
         "subject": ticket.subject,
-        "agent_name": full_name(agent) or agent.get_username(),
+        "agent_name": users.public_name(agent),
     }
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], canned.body)
 
@@ -132,16 +132,16 @@ def hdt_staff_user(user):
     """Full name and username, each isolated so a Persian name and a Latin username never jumble."""
     if user is None:
         return ""
-    full = full_name(user)
-    if not full:
-        return format_html('<bdi dir="ltr">{}</bdi>', user.get_username())
-    return format_html('<bdi>{}</bdi> <bdi class="hdt-staff-username" dir="ltr">({})</bdi>', full, user.get_username())
+    name, username = users.display_name(user), user.get_username()
+    if name == username:
+        return format_html('<bdi dir="ltr">{}</bdi>', username)
+    return format_html('<bdi>{}</bdi> <bdi class="hdt-staff-username" dir="ltr">({})</bdi>', name, username)
 
 
 @register.filter
 def hdt_staff_user_text(user):
     """Plain-text ``Full name (username)``, for attributes and selects."""
-    return user_label(user)
+    return users.staff_label(user)
 
 
 @register.filter

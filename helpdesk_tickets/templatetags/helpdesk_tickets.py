@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext, pgettext
 
-from .. import permissions
+from .. import permissions, users
 from ..conf import settings as app_settings
 
 register = template.Library()
@@ -221,6 +221,24 @@ def helpdesk_filesize(value):
     if value is None or value == "":
         return ""
     return format_size(value)
+
+
+@register.filter
+def helpdesk_name(user):
+    """How the helpdesk names a person (the ``USER_DISPLAY`` setting)."""
+    return users.display_name(user)
+
+
+@register.filter
+def helpdesk_public_name(user):
+    """A staff member's name as customers may see it: "" rather than an e-mail address."""
+    return users.public_name(user)
+
+
+@register.filter
+def helpdesk_email(user):
+    """The person's e-mail address (the user model's ``EMAIL_FIELD``), or ""."""
+    return users.email_address(user)
 
 
 @register.filter

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
-from .. import permissions, services, stats
+from .. import permissions, services, stats, users
 from ..conf import settings as app_settings
 from ..models import OPEN_STATUSES, CannedReply, Department, Message, Status, Ticket
 from ..querysets import SORT_DUE, breached_q
@@ -36,7 +36,6 @@ from ..staff_forms import (
     TicketUpdateForm,
     assignable_users,
     find_customers,
-    user_label,
 )
 from .mixins import AgentRequiredMixin
 
@@ -346,7 +345,7 @@ class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
                 messages.success(
                     request,
                     _("Ticket %(reference)s opened for %(customer)s.")
-                    % {"reference": ticket.reference, "customer": user_label(ticket.requester)},
+                    % {"reference": ticket.reference, "customer": users.staff_label(ticket.requester)},
                 )
                 return HttpResponseRedirect(ticket.get_staff_url())
         context = self.get_context_data(form=form, find=find, candidates=candidates, duplicate=duplicate)

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from unittest import mock
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -20,7 +19,7 @@ from django.db.models import Max
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from ... import services, sla
+from ... import services, sla, users
 from ...conf import settings as app_settings
 from ...models import CannedReply, Channel, Department, Priority, Product, Ticket, TicketEvent, TicketType
 
@@ -347,6 +346,11 @@ CONVERSATIONS = {
 STATUS_ACTIONS = {"resolve": services.resolve, "close": services.close}
 
 
+def demo_login(username):
+    """What a demo account logs in with: its username, or its e-mail address where the user model logs in by e-mail."""
+    return ACCOUNTS[username][2] if users.username_field() == users.email_field() else username
+
+
 def no_notifications(kind, ticket_id, message_id=None):
     """Dispatcher used while demo tickets are created: demo accounts get no e-mail."""
 
@@ -396,10 +400,10 @@ class Command(BaseCommand):
                 self._offered_row(TicketType, spec, departments)
             for spec in PRODUCTS:
                 self._offered_row(Product, spec, departments)
-            users = {username: self._account(username, password) for username in ACCOUNTS}
+            accounts = {username: self._account(username, password) for username in ACCOUNTS}
             for slug in AGENT_DEPARTMENTS:
-                departments[slug].agents.add(users["agent"])
-            users["supervisor"].user_permissions.add(
+                departments[slug].agents.add(accounts["agent"])
+            accounts["supervisor"].user_permissions.add(
                 Permission.objects.get(content_type__app_label="helpdesk_tickets", codename="view_all_tickets")
             )
             for slug, title, body in CANNED_REPLIES:
@@ -407,8 +411,8 @@ class Command(BaseCommand):
                     title=title, defaults={"body": body, "department": departments[slug] if slug else None}
                 )
         # Reload so that the supervisor's fresh permission is seen.
-        users = {name: get_user_model().objects.get(pk=user.pk) for name, user in users.items()}
-        created = self._demo_tickets(users)
+        accounts = {name: type(user)._default_manager.get(pk=user.pk) for name, user in accounts.items()}
+        created = self._demo_tickets(accounts)
         self._summary(created, password)
 
     def _catalogue_row(self, model, spec):
@@ -431,17 +435,14 @@ class Command(BaseCommand):
 
     def _account(self, username, password):
         first_name, last_name, email = ACCOUNTS[username]
-        is_admin = username == "admin"
-        user, _created = get_user_model().objects.get_or_create(
-            username=username,
-            defaults={
-                "first_name": first_name,
-                "last_name": last_name,
-                "email": email,
-                "is_staff": is_admin,
-                "is_superuser": is_admin,
-            },
-        )
+        login = demo_login(username)
+        user = users.by_username(login)
+        if user is None:
+            is_admin = username == "admin"
+            name = f"{first_name} {last_name}"
+            return users.create_user(
+                login, email=email, name=name, password=password, is_staff=is_admin, is_superuser=is_admin
+            )
         user.set_password(password)
         user.save(update_fields=["password"])
         return user
