@@ -206,12 +206,12 @@ def test_agents_see_only_their_departments_tickets(client, ticket):
 # actions
 
 
-def test_mark_resolved_action_uses_the_services(admin_client, ticket, django_user_model):
+def test_mark_resolved_action_uses_the_services(admin_client, ticket, admin_user):
     response = run_action(admin_client, "mark_resolved", [ticket])
     ticket.refresh_from_db()
     assert ticket.status == Status.RESOLVED and ticket.resolved_at is not None
     event = ticket.events.get(kind=TicketEvent.Kind.STATUS_CHANGED, new_value=Status.RESOLVED)
-    assert event.actor == django_user_model.objects.get(username="admin")
+    assert event.actor == admin_user
     assert event.old_value == Status.AWAITING_CUSTOMER
     assert messages_of(response) == ["1 ticket(s) marked resolved."]
 
@@ -237,9 +237,9 @@ def test_actions_report_each_refused_ticket(admin_client, ticket, dept):
     assert "cannot move" in refusal
 
 
-def test_assign_to_me_action(admin_client, ticket, django_user_model):
+def test_assign_to_me_action(admin_client, ticket, admin_user):
     run_action(admin_client, "assign_to_me", [ticket])
-    me = django_user_model.objects.get(username="admin")
+    me = admin_user
     ticket.refresh_from_db()
     assert ticket.assignee == me
     assert ticket.events.filter(kind=TicketEvent.Kind.ASSIGNED, actor=me).exists()
@@ -262,14 +262,14 @@ def _change_url(ticket):
     return reverse("admin:helpdesk_tickets_ticket_change", args=[ticket.pk])
 
 
-def test_editing_status_and_priority_writes_events(admin_client, ticket, django_user_model):
+def test_editing_status_and_priority_writes_events(admin_client, ticket, admin_user):
     page = admin_client.get(_change_url(ticket))
     response = admin_client.post(
         _change_url(ticket), change_form_data(page, status=Status.IN_PROGRESS, priority=Priority.URGENT)
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     ticket.refresh_from_db()
-    me = django_user_model.objects.get(username="admin")
+    me = admin_user
     assert (ticket.status, ticket.priority) == (Status.IN_PROGRESS, Priority.URGENT)
     assert ticket.sla_paused_at is None  # the services resumed the SLA clock
     assert ticket.events.filter(

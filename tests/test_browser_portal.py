@@ -80,7 +80,7 @@ def make_catalogue():
 
 def log_in(page, live_server, user):
     page.goto(f"{live_server.url}/accounts/login/?next=/support/")
-    page.fill("#id_username", user.username)
+    page.fill("#id_username", user.get_username())
     page.fill("#id_password", PASSWORD)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_url(re.compile(r"/support/$"))

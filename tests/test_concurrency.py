@@ -182,7 +182,7 @@ from django.db import connection
 from helpdesk_tickets import services
 from helpdesk_tickets.models import Department, TicketType
 from django.contrib.auth import get_user_model
-requester = get_user_model().objects.get(pk=int(os.environ["HD_REQUESTER"]))
+requester = get_user_model()._default_manager.get(pk=os.environ["HD_REQUESTER"])
 department = Department.objects.get(pk=int(os.environ["HD_DEPARTMENT"]))
 ticket_type = TicketType.objects.get(pk=int(os.environ["HD_TYPE"]))
 connection.ensure_connection()
@@ -208,7 +208,7 @@ def test_identical_submissions_from_several_processes_create_one_ticket():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings"),
         "HD_ROOT": root,
         "HD_DB_NAME": connection.settings_dict["NAME"],
         "HD_REQUESTER": str(requester.pk),

@@ -3,8 +3,11 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from helpdesk_tickets import users
 
 BEFORE = [("helpdesk_tickets", "0002_search_indexes")]
 AFTER = [("helpdesk_tickets", "0003_sla_due")]
@@ -22,11 +25,11 @@ def migrate(targets):
 def test_0003_stores_the_running_deadline_of_existing_tickets():
     apps = migrate(BEFORE)
     try:
-        User = apps.get_model("auth", "User")
+        User = apps.get_model(settings.AUTH_USER_MODEL)
         Department = apps.get_model("helpdesk_tickets", "Department")
         TicketType = apps.get_model("helpdesk_tickets", "TicketType")
         Ticket = apps.get_model("helpdesk_tickets", "Ticket")
-        requester = User.objects.create(username="old-customer")
+        requester = User.objects.create(**{users.username_field(): "old-customer@example.com"})
         department = Department.objects.create(name="Sales", slug="sales")
         ticket_type = TicketType.objects.create(name="Question", slug="question")
         due = {"first_response_due": T0 + timedelta(minutes=30), "resolution_due": T0 + timedelta(days=3)}

@@ -11,7 +11,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.test import override_settings
 
-from helpdesk_tickets import services
+from helpdesk_tickets import services, users
 from helpdesk_tickets.models import Channel, Ticket
 
 from .factories import DepartmentFactory, TicketTypeFactory, UserFactory, make_agent, make_ticket
@@ -114,6 +114,8 @@ def test_customer_reply_to_an_unassigned_ticket_mails_the_department(dept, agent
 
 
 def test_users_without_an_address_are_skipped(dept, customer, run_on_commit):
+    if users.username_field() == users.email_field():
+        pytest.skip("on this user model every user has an address: it is their username")
     make_agent(dept, username="silent", email="")
     run_on_commit(lambda: make_ticket(customer, dept))
     assert mail.outbox == []

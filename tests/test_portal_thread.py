@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from helpdesk_tickets import services
+from helpdesk_tickets import services, users
 from helpdesk_tickets.models import Message, Status, Ticket
 
 from .factories_portal import UserFactory, make_agent, make_catalogue, open_ticket, upload
@@ -32,7 +32,8 @@ def test_thread_oldest_first_staff_replies_distinct_internal_notes_hidden(client
     assert "Secret" not in html
     assert html.index("The page says error 500.") < html.index("Please unplug it.") < html.index("Done, thanks.")
     assert html.count("hdt-msg hdt-msg-staff") == 1 and html.count("hdt-msg hdt-msg-customer") == 2
-    assert "Reza Agent" in html and "Support team" in html
+    assert (users.public_name(agent) or "Support team") in html and "Support team" in html
+    assert users.email_address(agent) not in html  # customers never see a staff member's address
     attachment = Message.objects.get(body="Please unplug it.").attachments.get()
     link = reverse("helpdesk_tickets:attachment_download", args=[ticket.reference, attachment.pk])
     assert f'href="{link}"' in html and "steps.png" in html and "72 bytes" in html

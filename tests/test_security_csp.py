@@ -155,12 +155,11 @@ def test_a_host_policy_wins(rf):
 
 
 @pytest.mark.django_db
-def test_the_example_project_sends_the_policy_on_admin_and_log_in_pages(client, django_user_model):
+def test_the_example_project_sends_the_policy_on_admin_and_log_in_pages(client, admin_user):
     for url in ("/admin/login/", "/accounts/login/"):
         policy = directives(client.get(url)["Content-Security-Policy"])
         assert policy["default-src"] == {"'self'"} and policy["style-src"] == {"'self'"}
-    admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
-    client.force_login(admin)
+    client.force_login(admin_user)
     for url in ("/admin/", "/admin/helpdesk_tickets/ticket/", "/admin/helpdesk_tickets/department/add/"):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -304,16 +303,21 @@ def test_staff_pages_work_under_the_policy(watched, live_server):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_admin_and_api_docs_work_under_their_policies(watched, live_server, django_user_model):
+def test_admin_and_api_docs_work_under_their_policies(watched, live_server):
+    from django.contrib.auth import get_user_model
+
+    from .factories import UserFactory
+
     page = watched
-    admin = django_user_model.objects.create_superuser("root", "root@example.com", PASSWORD)
+    admin = UserFactory(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
     log_in(page, live_server, admin, "/admin/")
+    people = get_user_model()._meta
     for path in (
         "/admin/",
         "/admin/helpdesk_tickets/ticket/",
         "/admin/helpdesk_tickets/department/add/",
-        "/admin/auth/user/",
-        f"/admin/auth/user/{admin.pk}/change/",
+        f"/admin/{people.app_label}/{people.model_name}/",
+        f"/admin/{people.app_label}/{people.model_name}/{admin.pk}/change/",
     ):
         visit(page, live_server.url + path)
         assert page.locator("#header").is_visible(), path

@@ -1,9 +1,11 @@
 """Phone tickets: an agent finds the customer and opens a ticket on their behalf."""
 
+import html
 import re
 
 import pytest
 
+from helpdesk_tickets import users
 from helpdesk_tickets.models import Channel, Message, Ticket
 
 from .factories import ProductFactory
@@ -33,9 +35,11 @@ def form_data(desk, **overrides):
 
 @pytest.mark.parametrize("query", ["Cyrus", "rahimi", "cust", "CYRUS@example.com", "Cyrus Rahimi"])
 def test_find_the_customer_by_name_username_or_email(desk, query):
+    if "@" not in query and not users.name_fields():
+        pytest.skip("this user model has no names, and its usernames are the e-mail addresses")
     response = client_for(desk.agent).get(NEW, {"find": query})
     page = response.content.decode()
-    assert "Cyrus Rahimi (cust)" in page
+    assert html.escape(users.customer_label(desk.customer)) in page
     assert f'value="{desk.customer.pk}"' in page
 
 
@@ -64,7 +68,7 @@ def test_open_a_phone_ticket(desk):
     # The customer finds it in their own list.
     assert list(Ticket.objects.requested_by(desk.customer)) == [ticket]
     page = client.get(ticket.get_staff_url()).content.decode()
-    assert "opened for Cyrus Rahimi (cust)" in page and "Request (taken by phone)" in page
+    assert f"opened for {users.staff_label(desk.customer)}" in page and "Request (taken by phone)" in page
 
 
 def test_duplicate_shows_the_existing_ticket(desk):

@@ -187,4 +187,4 @@ def test_visibility_costs_the_same_queries_whatever_the_number_of_tickets(world,
     with django_assert_num_queries(1):
         tickets = list(Ticket.objects.visible_to(fresh).with_related())
         assert len(tickets) == 7
-        assert all(t.requester.username and t.department.name and t.ticket_type.name for t in tickets)
+        assert all(t.requester.get_username() and t.department.name and t.ticket_type.name for t in tickets)
