@@ -22,7 +22,7 @@ from helpdesk_tickets.models import (
 
 pytestmark = pytest.mark.django_db
 
-ACCOUNTS = ["customer", "customer2", "agent", "supervisor", "admin"]
+ACCOUNTS = ["customer", "customer2", "agent", "agent2", "supervisor", "admin"]
 
 
 def run(*args):
@@ -68,6 +68,27 @@ def test_password_option_sets_every_password(client):
     for username in ACCOUNTS:
         assert client.login(username=demo_login(username), password="another-secret-42"), username
         assert not client.login(username=demo_login(username), password=DEFAULT_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("account", "landing"),
+    [
+        ("customer", "/support/"),
+        ("agent", "/support/staff/"),
+        ("agent2", "/support/staff/"),
+        ("supervisor", "/support/staff/"),
+    ],
+)
+def test_each_role_lands_where_it_works_after_logging_in(client, account, landing):
+    run()
+    response = client.post("/accounts/login/", {"username": demo_login(account), "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == landing
+    # An explicit destination still wins.
+    client.logout()
+    response = client.post(
+        "/accounts/login/?next=/support/new/", {"username": demo_login(account), "password": DEFAULT_PASSWORD}
+    )
+    assert response["Location"] == "/support/new/"
 
 
 def test_roles():

@@ -131,11 +131,14 @@ ACCOUNTS = {
     "customer": ("سارا", "احمدی", "customer@example.com"),
     "customer2": ("John", "Smith", "customer2@example.com"),
     "agent": ("Reza", "Karimi", "agent@example.com"),
+    "agent2": ("Neda", "Rahimi", "agent2@example.com"),
     "supervisor": ("Maryam", "Hosseini", "supervisor@example.com"),
     "admin": ("Site", "Admin", "admin@example.com"),
 }
 #: The agent answers for these departments only, so the demo shows department queues.
 AGENT_DEPARTMENTS = ["technical-support", "billing"]
+#: Sales has an agent of its own.
+AGENT2_DEPARTMENTS = ["sales"]
 
 CANNED_REPLIES = [
     (
@@ -403,6 +406,8 @@ class Command(BaseCommand):
             accounts = {username: self._account(username, password) for username in ACCOUNTS}
             for slug in AGENT_DEPARTMENTS:
                 departments[slug].agents.add(accounts["agent"])
+            for slug in AGENT2_DEPARTMENTS:
+                departments[slug].agents.add(accounts["agent2"])
             accounts["supervisor"].user_permissions.add(
                 Permission.objects.get(content_type__app_label="helpdesk_tickets", codename="view_all_tickets")
             )
@@ -496,6 +501,7 @@ class Command(BaseCommand):
         out.write(f"Accounts (password for all: {password}):")
         out.write("  customer, customer2  customers")
         out.write("  agent                agent of " + ", ".join(AGENT_DEPARTMENTS))
+        out.write("  agent2               agent of " + ", ".join(AGENT2_DEPARTMENTS))
         out.write("  supervisor           sees every department")
         out.write("  admin                superuser")
         out.write("")

@@ -1,0 +1,15 @@
+"""The example site's own views: only the log-in, which sends each person where they work."""
+
+from django.contrib.auth import views as auth_views
+from django.shortcuts import resolve_url
+
+from helpdesk_tickets import permissions
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in; without a ``next``, an agent lands on the staff queue and a customer on their tickets."""
+
+    def get_default_redirect_url(self):
+        if permissions.is_agent(self.request.user):
+            return resolve_url("helpdesk_tickets:staff_queue")
+        return super().get_default_redirect_url()
