@@ -8,15 +8,20 @@ only on what the services write.
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
+import pytest
+from django.core.cache import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from helpdesk_tickets import sla
+from helpdesk_tickets import services, sla, stats
 from helpdesk_tickets.models import Status, Ticket
+from helpdesk_tickets.templatetags.helpdesk_staff import hdt_staff_sla
 
-from .factories_staff import make_desk
+from .factories_api import token_client
+from .factories_staff import client_for, make_desk
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -79,3 +84,80 @@ class TestRulesAgree(TestCase):
         ):
             expected = {t.pk for t in saved if predicate(t, now)}
             assert selected(condition(now)) == expected, name
+
+        breached = {t.pk for t in saved if sla.is_breached(t, now)}
+        at_risk = {t.pk for t in saved if sla.is_at_risk(t, now)}
+        assert {t.pk for t in saved if t.is_breached(now)} == breached
+        assert set(Ticket.objects.filter(pk__in=pks).breached(now).values_list("pk", flat=True)) == breached
+        assert set(Ticket.objects.filter(pk__in=pks).at_risk(now).values_list("pk", flat=True)) == at_risk
+        # The queue's summary counts the open ones.
+        counts = Ticket.objects.filter(pk__in=pks).open_counts(now=now)
+        assert counts["breached"] == len({t.pk for t in saved if t.is_open} & breached)
+        # The SLA column of the queue and the ticket page.
+        states = {t.pk: hdt_staff_sla({"hdt_now": now}, t).state for t in saved}
+        assert {pk for pk, state in states.items() if state == "breached"} == breached
+        assert {pk for pk, state in states.items() if state == "soon"} == at_risk
+        # Housekeeping records exactly these breaches.
+        services.flag_breaches(now)
+        assert set(Ticket.objects.filter(pk__in=pks, sla_breached_at=now).values_list("pk", flat=True)) == breached
+
+
+def test_at_risk_uses_one_threshold():
+    from helpdesk_tickets import staff_forms
+
+    assert not hasattr(staff_forms, "AT_RISK_WITHIN")
+    assert sla.AT_RISK_WITHIN == timedelta(hours=1)
+
+
+def at(moment):
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+@pytest.fixture
+def desk():
+    cache.clear()
+    yield make_desk()
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_ticket_closed_unanswered_after_its_first_response_deadline_is_breached_everywhere(desk):
+    """Issue 11: it was breached for the API and the admin, not for the queue, its counts and the dashboard."""
+    with at(T0):
+        late = desk.ticket(subject="Closed late, unanswered")
+        early = desk.ticket(subject="Closed early, unanswered")
+    with at(T0 + timedelta(minutes=10)):
+        services.close(early, by=desk.agent)  # before its 30-minute deadline: never breached
+    with at(T0 + timedelta(minutes=45)):
+        services.close(late, by=desk.agent)
+    now = T0 + timedelta(hours=2)
+    late.refresh_from_db()
+    early.refresh_from_db()
+    assert late.first_response_at is None and late.resolved_at == T0 + timedelta(minutes=45)
+
+    assert late.is_breached(now) and not early.is_breached(now)
+    assert list(Ticket.objects.breached(now)) == [late]
+
+    agent = client_for(desk.agent)
+    with at(now):
+        queue = agent.get("/support/staff/", {"status": "all", "sla": "breached"})
+        everything = agent.get("/support/staff/", {"status": "all"})
+        dashboard = agent.get("/support/staff/dashboard/")
+    assert [t.reference for t in queue.context["tickets"]] == [late.reference]
+    assert queue.context["paginator"].count == 1
+    column = {t.reference: hdt_staff_sla({"hdt_now": now}, t).short for t in everything.context["tickets"]}
+    assert column == {late.reference: "Breached", early.reference: "—"}
+    # The summary counts open tickets (and links to the open ones): neither is among them.
+    assert queue.context["counts"]["breached"] == 0
+    assert dashboard.context["figures"]["overall"]["breached"] == 1
+    assert stats.figures(departments=[desk.sales], now=now)["overall"]["breached"] == 1
+
+    api = token_client(desk.agent)
+    with at(now):
+        assert api.get(f"/api/tickets/{late.reference}/").json()["sla_breached"] is True
+        assert api.get(f"/api/tickets/{early.reference}/").json()["sla_breached"] is False
+
+    # Housekeeping flags it once (the admin shows sla_breached_at), and only it.
+    assert services.flag_breaches(now) == 1
+    assert Ticket.objects.get(pk=late.pk).sla_breached_at == now
+    assert Ticket.objects.get(pk=early.pk).sla_breached_at is None
