@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from . import sla
 from .conf import settings as app_settings
 from .querysets import MessageQuerySet, OfferedQuerySet, TicketQuerySet
 
@@ -295,22 +296,16 @@ class Ticket(models.Model):
     def sla_paused(self):
         return self.sla_paused_at is not None
 
+    # The breach rules live in sla.py, next to their queryset twins.
     def first_response_breached(self, now=None):
-        if not self.first_response_due:
-            return False
-        answered = self.first_response_at or now or timezone.now()
-        return answered > self.first_response_due
+        return sla.first_response_breached(self, now or timezone.now())
 
     def resolution_breached(self, now=None):
-        if not self.resolution_due or self.sla_paused:
-            return False
-        done = self.resolved_at or self.closed_at
-        if done is None and not self.is_open:
-            return False
-        return (done or now or timezone.now()) > self.resolution_due
+        return sla.resolution_breached(self, now or timezone.now())
 
     def is_breached(self, now=None):
-        return self.first_response_breached(now) or self.resolution_breached(now)
+        """Whether the ticket missed an SLA deadline (see :func:`helpdesk_tickets.sla.is_breached`)."""
+        return sla.is_breached(self, now or timezone.now())
 
     def next_due(self):
         """The SLA deadline that matters now, or None when nothing is running."""

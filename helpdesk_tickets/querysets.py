@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import permissions, users
+from . import permissions, sla, users
 
 #: Stands for "no deadline" when sorting on an expression (none sort last).
 _LAST = datetime(9999, 12, 31, tzinfo=UTC)
@@ -74,7 +74,7 @@ class TicketQuerySet(models.QuerySet):
         figures = {
             "open": models.Count(column),
             "unassigned": models.Count(column, filter=Q(assignee__isnull=True)),
-            "breached": models.Count(column, filter=breached_q(now)),
+            "breached": models.Count(column, filter=sla.breached_q(now or timezone.now())),
             "paused": models.Count(column, filter=Q(sla_paused_at__isnull=False)),
         }
         if mine is not None:
@@ -125,8 +125,12 @@ class TicketQuerySet(models.QuerySet):
         return queryset.order_by(key("sla_due"), "-priority_rank", "id")
 
     def breached(self, now=None):
-        """Open tickets past a running SLA deadline, and done ones that finished late."""
-        return self.filter(breached_q(now))
+        """Tickets that missed an SLA deadline at ``now`` (see :func:`helpdesk_tickets.sla.is_breached`)."""
+        return self.filter(sla.breached_q(now or timezone.now()))
+
+    def at_risk(self, now=None):
+        """Tickets whose running deadline is near (see :func:`helpdesk_tickets.sla.is_at_risk`)."""
+        return self.filter(sla.at_risk_q(now or timezone.now()))
 
     def search(self, query):
         """Tickets matching every word of ``query`` in their subject, description or reference.
@@ -175,21 +179,6 @@ class TicketQuerySet(models.QuerySet):
         for term in terms:
             words &= Q(search_text__contains=term) | Q(reference__icontains=term)
         return self.filter(words | person)
-
-
-def breached_q(now=None):
-    """The condition of :meth:`TicketQuerySet.breached`, for aggregates: ``Count("pk", filter=breached_q(now))``
-    reads the counted rows only, where ``pk__in=breached()`` would scan the whole table once more."""
-    from .models import OPEN_STATUSES
-
-    now = now or timezone.now()
-    first_late = Q(first_response_at__isnull=True, status__in=OPEN_STATUSES, first_response_due__lt=now) | Q(
-        first_response_at__gt=models.F("first_response_due")
-    )
-    resolution_late = Q(status__in=OPEN_STATUSES, sla_paused_at__isnull=True, resolution_due__lt=now) | Q(
-        resolved_at__gt=models.F("resolution_due")
-    )
-    return first_late | resolution_late
 
 
 class _EqualsAny(models.Func):

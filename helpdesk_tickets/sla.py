@@ -9,6 +9,12 @@ holidays still stop it when set).
 The Holiday rows are read once and then kept by each process for
 ``HOLIDAY_CACHE_SECONDS`` (see :func:`holidays`), so that opening a ticket
 does not read them again every time.
+
+Whether a ticket is breached or at risk is decided here too, once, as a
+predicate on one ticket (:func:`is_breached`, :func:`is_at_risk`) next to
+the queryset condition that selects the same tickets (:func:`breached_q`,
+:func:`at_risk_q`); ``tests/test_sla_rules.py`` checks on generated tickets
+that each pair agrees.
 """
 
 import uuid
@@ -20,6 +26,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F, Q
 
 from .conf import settings as app_settings
 
@@ -190,3 +197,93 @@ def recompute_due_times(ticket, cal=None):
     if ticket.first_response_at is None:
         ticket.first_response_due = cal.add(ticket.created_at, department.effective_first_response_target)
     ticket.resolution_due = cal.add(ticket.created_at, department.effective_resolution_target + ticket.sla_paused_total)
+
+
+# Breaches and tickets at risk. Each rule is written twice, side by side: as
+# a predicate on one ticket (the ticket page, the API, the admin) and as a
+# queryset condition (the queue's filters and counts, the dashboard,
+# housekeeping), reading the same fields. Change both or neither.
+#
+# A deadline is missed when the moment that meets it came after it: the
+# first public staff reply for ``first_response_due``, resolution for
+# ``resolution_due``. Until that moment, an open ticket is late once ``now``
+# is past the deadline (the resolution clock stands still while paused). A
+# ticket resolved or closed without meeting it is judged at ``resolved_at``,
+# which closing an unresolved ticket sets too: finished unanswered after the
+# first-response deadline is a breach, finished unanswered before it is not.
+# "Past" is strictly later: a reply at the due time itself is in time.
+
+#: How close to its running deadline (``sla_due``) a ticket counts as "at risk":
+#: the queue's "Due within an hour" filter and its SLA column.
+AT_RISK_WITHIN = timedelta(hours=1)
+
+
+def _open_statuses():
+    from .models import OPEN_STATUSES
+
+    return OPEN_STATUSES
+
+
+def first_response_breached(ticket, now):
+    """Whether ``ticket`` missed (or, open and unanswered, is past) its first-response deadline."""
+    due = ticket.first_response_due
+    if due is None:
+        return False
+    if ticket.first_response_at is not None:
+        return ticket.first_response_at > due
+    if ticket.status in _open_statuses():
+        return now > due
+    return ticket.resolved_at is not None and ticket.resolved_at > due
+
+
+def first_response_breached_q(now):
+    """The tickets for which :func:`first_response_breached` holds."""
+    is_open = Q(status__in=_open_statuses())
+    return Q(first_response_at__gt=F("first_response_due")) | Q(first_response_at__isnull=True) & (
+        is_open & Q(first_response_due__lt=now) | ~is_open & Q(resolved_at__gt=F("first_response_due"))
+    )
+
+
+def resolution_breached(ticket, now):
+    """Whether ``ticket`` was resolved late or, open and not paused, is past its resolution deadline."""
+    due = ticket.resolution_due
+    if due is None:
+        return False
+    if ticket.status in _open_statuses():
+        return ticket.sla_paused_at is None and now > due
+    return ticket.resolved_at is not None and ticket.resolved_at > due
+
+
+def resolution_breached_q(now):
+    """The tickets for which :func:`resolution_breached` holds."""
+    is_open = Q(status__in=_open_statuses())
+    return is_open & Q(sla_paused_at__isnull=True, resolution_due__lt=now) | ~is_open & Q(
+        resolved_at__gt=F("resolution_due")
+    )
+
+
+def is_breached(ticket, now):
+    """Whether ``ticket`` missed an SLA deadline at ``now``: the one rule (see the comment above)."""
+    return first_response_breached(ticket, now) or resolution_breached(ticket, now)
+
+
+def breached_q(now):
+    """The tickets for which :func:`is_breached` holds, as a condition.
+
+    Usable as a filter or inside an aggregate, ``Count("pk", filter=breached_q(now))``,
+    which reads only the counted rows. It reads the columns that the open
+    tickets' covering index of migration 0003 holds (PostgreSQL), so the
+    queue's counts stay an index-only scan.
+    """
+    return first_response_breached_q(now) | resolution_breached_q(now)
+
+
+def is_at_risk(ticket, now):
+    """Whether ``ticket``'s running deadline (``sla_due``) falls within ``AT_RISK_WITHIN`` and it is not breached."""
+    due = ticket.sla_due
+    return due is not None and now <= due <= now + AT_RISK_WITHIN and not is_breached(ticket, now)
+
+
+def at_risk_q(now):
+    """The tickets for which :func:`is_at_risk` holds."""
+    return Q(sla_due__gte=now, sla_due__lte=now + AT_RISK_WITHIN) & ~breached_q(now)

@@ -3,8 +3,6 @@
 Forms only parse input; every write goes through :mod:`helpdesk_tickets.services`.
 """
 
-from datetime import timedelta
-
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -26,9 +24,6 @@ SLA_BREACHED = "breached"
 SLA_AT_RISK = "at_risk"
 SLA_PAUSED = "paused"
 SLA_ON_TRACK = "on_track"
-
-#: How close to its deadline a ticket counts as "at risk".
-AT_RISK_WITHIN = timedelta(hours=1)
 
 DASHBOARD_WINDOWS = (1, 7, 30, 90)
 

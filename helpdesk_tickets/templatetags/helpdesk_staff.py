@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
-from .. import users
+from .. import sla, users
 from .helpdesk_tickets import localize_digits, use_jalali
 
 register = template.Library()
@@ -63,30 +63,12 @@ class SlaState:
     short: str  # for the queue's "Time to SLA due" column
 
 
-def is_breached(ticket, now):
-    """Whether ``ticket`` missed an SLA deadline, by the same rule as ``Ticket.objects.breached(now)``.
-
-    (The queue's "Breached" filter and the dashboard count that way; a ticket
-    closed without an answer is not "breached" forever.)
-    """
-    first_due, resolution_due = ticket.first_response_due, ticket.resolution_due
-    first_late = bool(first_due) and (
-        (ticket.first_response_at is None and ticket.is_open and first_due < now)
-        or (ticket.first_response_at is not None and ticket.first_response_at > first_due)
-    )
-    resolution_late = bool(resolution_due) and (
-        (ticket.is_open and not ticket.sla_paused and resolution_due < now)
-        or (ticket.resolved_at is not None and ticket.resolved_at > resolution_due)
-    )
-    return first_late or resolution_late
-
-
 @register.simple_tag(takes_context=True)
 def hdt_staff_sla(context, ticket):
     """``{% hdt_staff_sla ticket as sla %}``: the ticket's SLA state at the page's ``hdt_now``."""
     now = context.get("hdt_now") or timezone.now()
     due = ticket.next_due()
-    if is_breached(ticket, now):
+    if sla.is_breached(ticket, now):
         late_by = now - due if due and due < now else None
         if late_by is None:
             return SlaState("breached", due, None, _("Breached"), _("Breached"))
@@ -97,7 +79,7 @@ def hdt_staff_sla(context, ticket):
     if due is None:
         return SlaState("done" if not ticket.is_open else "none", None, None, "—", "—")
     remaining = due - now
-    state = "soon" if remaining <= timedelta(hours=1) else "due"
+    state = "soon" if sla.is_at_risk(ticket, now) else "due"
     time_left = hdt_staff_duration(remaining)
     return SlaState(state, due, remaining, _("Due in %(time)s") % {"time": time_left}, time_left)
 

@@ -16,14 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
-from .. import permissions, services, stats, users
+from .. import permissions, services, sla, stats, users
 from ..conf import settings as app_settings
 from ..models import OPEN_STATUSES, CannedReply, Department, Message, Status, Ticket
-from ..querysets import SORT_DUE, breached_q
+from ..querysets import SORT_DUE
 from ..staff_forms import (
     ASSIGNEE_MINE,
     ASSIGNEE_UNASSIGNED,
-    AT_RISK_WITHIN,
     SLA_AT_RISK,
     SLA_BREACHED,
     SLA_ON_TRACK,
@@ -117,13 +116,13 @@ class QueueView(AgentRequiredMixin, ListView):
             qs = qs.filter(assignee_id=assignee)
         sla_state = filters.get("sla")
         if sla_state == SLA_BREACHED:
-            qs = qs.filter(breached_q(self.now))
+            qs = qs.filter(sla.breached_q(self.now))
         elif sla_state == SLA_AT_RISK:
-            qs = qs.filter(sla_due__gte=self.now, sla_due__lte=self.now + AT_RISK_WITHIN).exclude(breached_q(self.now))
+            qs = qs.filter(sla.at_risk_q(self.now))
         elif sla_state == SLA_PAUSED:
             qs = qs.filter(status__in=OPEN_STATUSES, sla_paused_at__isnull=False)
         elif sla_state == SLA_ON_TRACK:
-            qs = qs.filter(sla_due__gt=self.now + AT_RISK_WITHIN).exclude(breached_q(self.now))
+            qs = qs.filter(sla_due__gt=self.now + sla.AT_RISK_WITHIN).exclude(sla.breached_q(self.now))
         if filters.get("q"):
             qs = qs.search(filters["q"])
 
