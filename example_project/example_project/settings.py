@@ -32,7 +32,8 @@ def runserver_url(argv):
         return None
     positional = [arg for arg in argv[2:] if not arg.startswith("-")]
     host, _colon, port = (positional[0] if positional else "8000").rpartition(":")
-    if host in ("", "0", "0.0.0.0", "[::]"):  # all interfaces: this machine's loopback address
+    # Compared, not bound: links to a server on all interfaces use the loopback address.
+    if host in ("", "0", "0.0.0.0", "[::]"):  # nosec B104
         host = "127.0.0.1"
     return f"http://{host}:{port}"
 
