@@ -12,6 +12,13 @@ from . import permissions, sla, users
 #: Stands for "no deadline" when sorting on an expression (none sort last).
 _LAST = datetime(9999, 12, 31, tzinfo=UTC)
 
+#: The ticket's own columns an API row reads (``TicketSerializer.to_representation``).
+_API_ROW_COLUMNS = """
+    reference subject status priority channel message_count department ticket_type product requester assignee
+    created_at updated_at last_activity_at last_staff_reply_at requester_last_read_at
+    first_response_at resolved_at closed_at first_response_due resolution_due sla_paused_at
+""".split()
+
 #: The staff queue's orders (see :meth:`TicketQuerySet.queue_order`).
 SORT_DUE = "due"
 SORT_ACTIVITY = "activity"
@@ -57,6 +64,19 @@ class TicketQuerySet(models.QuerySet):
 
     def with_related(self):
         return self.select_related("department", "ticket_type", "product", "requester", "assignee")
+
+    def for_api_list(self):
+        """With each ticket, only the columns an API list row reads of it and of its related rows.
+
+        Whole users (password hashes, dates), catalogue rows (descriptions) and
+        the search text were most of a page's ORM time: bench/findings.rst, "API list".
+        """
+        catalogue = ("slug", "name", "translations")
+        related = {"department": catalogue, "ticket_type": catalogue, "product": catalogue}
+        related.update(requester=users.columns(), assignee=users.columns())
+        return self.select_related(*related).only(
+            *_API_ROW_COLUMNS, *(f"{name}__{column}" for name, columns in related.items() for column in columns)
+        )
 
     def open(self):
         from .models import OPEN_STATUSES

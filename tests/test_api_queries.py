@@ -2,7 +2,8 @@
 
 Requests authenticate with a token like a real client, so the counts
 include authentication: 1 query for the token and its user, 2 for the
-user's permissions (supervisor check), 1 for their departments.
+user's permissions (supervisor check), 1 for their departments (not
+asked of a supervisor).
 """
 
 import pytest
@@ -11,7 +12,15 @@ from django.core.cache import cache
 from helpdesk_tickets import services
 
 from . import factories_api
-from .factories import DepartmentFactory, ProductFactory, TicketTypeFactory, UserFactory, make_agent, make_ticket
+from .factories import (
+    DepartmentFactory,
+    ProductFactory,
+    TicketTypeFactory,
+    UserFactory,
+    make_agent,
+    make_supervisor,
+    make_ticket,
+)
 from .factories_api import png, token_client
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +67,47 @@ def test_ticket_list(setup, get_with, role, expected):
     _tickets(department, customer, agent, 27)
     body = get_with(client, "/api/tickets/?page_size=100", expected)
     assert len(body["results"]) == 30
+
+
+def _varied_tickets(department, customer, agent, n, *, others=True):
+    """Tickets with their own related rows: products and types, assigned or not, other requesters (``others``)."""
+    for i in range(n):
+        requester = UserFactory(first_name=f"Name{i}") if others and i % 3 else customer
+        product = None if i % 2 else ProductFactory()
+        ticket = make_ticket(requester, department, TicketTypeFactory(), product=product)
+        if i % 4 == 1:
+            services.assign(ticket, agent, by=agent)
+        if i % 5 == 2:
+            services.post_reply(ticket=ticket, author=agent, body="Answer")
+
+
+@pytest.mark.parametrize(("role", "expected"), [("customer", 5), ("agent", 5), ("supervisor", 4)])
+def test_ticket_list_of_varied_tickets(setup, get_with, role, expected):
+    department, agent, customer = setup
+    viewer = {"customer": customer, "agent": agent, "supervisor": make_supervisor(username="supervisor")}[role]
+    client = token_client(viewer)
+    others = role != "customer"
+    _varied_tickets(department, customer, agent, 1, others=others)
+    assert len(get_with(client, "/api/tickets/?page_size=100", expected)["results"]) == 1
+    _varied_tickets(department, customer, agent, 29, others=others)
+    rows = get_with(client, "/api/tickets/?page_size=100", expected)["results"]
+    assert len(rows) == 30
+    assert {row["product"] is None for row in rows} == {True, False}
+    assert {row["assignee"] is None for row in rows} == {True, False}
+
+
+def test_a_user_model_naming_people_its_own_way_is_listed_with_all_its_columns(setup, get_with, monkeypatch):
+    # The list fetches only what users.columns() names (username, first and
+    # last name of Django's own model); a site's get_full_name() may read
+    # anything, so it gets every column, and no query per row.
+    department, agent, customer = setup
+    _varied_tickets(department, customer, agent, 30)
+    monkeypatch.setattr(type(customer), "get_full_name", lambda user: f"<{user.pk}:{user.is_staff}>", raising=False)
+    client = token_client(make_supervisor(username="supervisor"))
+    rows = get_with(client, "/api/tickets/?page_size=100", 4)["results"]
+    assert {row["requester"]["name"] for row in rows} >= {f"<{customer.pk}:False>"}
+    for row in rows:
+        assert row == client.get(f"/api/tickets/{row['reference']}/").json()
 
 
 @pytest.mark.parametrize(("role", "expected"), [("customer", 6), ("agent", 7)])

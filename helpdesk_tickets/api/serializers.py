@@ -8,10 +8,9 @@ read-only: a client sending those fields on create has them ignored.
 import re
 from collections.abc import Mapping
 
-from django.db import models
 from django.utils.encoding import smart_str
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
 from rest_framework.reverse import reverse
@@ -273,155 +272,64 @@ def datetime_representation():
     return represent
 
 
-class TicketListSerializer(serializers.ListSerializer):
-    """The ticket list, written out row by row: the JSON of :class:`TicketSerializer`, at a fraction of the CPU.
+_DETAIL, _MESSAGES = "helpdesk_tickets_api:ticket-detail", "helpdesk_tickets_api:ticket-messages"
 
-    DRF's per-field machinery (building the fields on every request, one
-    ``get_attribute`` and one time-zone lookup per value) costs more than the
-    query itself on a page of tickets. tests/test_api_list_representation.py
-    holds the two outputs equal; a subclass of ``TicketSerializer`` (other
-    fields) gets DRF's way. The list view fetches with
-    :meth:`with_related_columns` and :meth:`attach_related`; tickets
-    fetched with ``select_related()`` are written the same.
-    """
 
-    #: What a row reads of each related object, besides its key (users: ``users.columns()``).
-    RELATED_COLUMNS = {
-        "department": ("slug", "name", "translations"),
-        "ticket_type": ("slug", "name", "translations"),
-        "product": ("slug", "name", "translations"),
-        "requester": None,
-        "assignee": None,
-    }
-    _ALIAS = "_listed_{}_{}"
-    #: Ticket columns a row does not read (deferred: read on access, with a query, as after ``defer()``).
-    UNREAD_COLUMNS = (
-        "search_text",
-        "duplicate_key",
-        "language",
-        "last_customer_message_at",
-        "sla_paused_total",
-        "sla_breached_at",
-        "sla_due",
-        "first_response_seconds",
-        "resolution_seconds",
-    )
+class _Shared:
+    """What the tickets of one answer share, worked out once: translated names, people, the date format, URLs."""
+
+    #: Stands for the reference in a reversed URL (it matches the URL pattern of references).
+    REFERENCE_PLACEHOLDER = "0REFERENCE0PLACEHOLDER0"
+
+    def __init__(self, context):
+        self.context = context
+        # Translated names depend on the active language: a context used in another starts afresh.
+        self.language = get_language()
+        self.datetime = datetime_representation()
+        self._names, self._people, self._urls = {}, {}, {}
 
     @classmethod
-    def _related(cls):
-        for name, columns in cls.RELATED_COLUMNS.items():
-            field = Ticket._meta.get_field(name)
-            model = field.related_model
-            wanted = {model._meta.pk.attname, *(columns or users.columns())}
-            # In the model's field order, as Model.from_db() takes a subset of them.
-            yield field, [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
+    def of(cls, context):
+        shared = context.get("_hdt_tickets")
+        if shared is None or shared.language != get_language():
+            shared = context["_hdt_tickets"] = cls(context)
+        return shared
 
-    @classmethod
-    def with_related_columns(cls, queryset):
-        """``queryset`` fetching, with each ticket, the few columns a row reads of its related objects.
+    def name(self, obj):
+        key = (type(obj), obj.pk)
+        if key not in self._names:
+            value = obj.display_name
+            self._names[key] = None if value is None else str(value)
+        return self._names[key]
 
-        ``select_related()`` builds five whole objects per ticket (users with
-        their password hash and dates, catalogue rows with descriptions),
-        most of a page's ORM time; :meth:`attach_related` turns these
-        columns into one object per distinct related row instead. The
-        ticket's own columns that no row reads (the search text above all)
-        stay in the database.
-        """
-        return (
-            queryset.select_related(None)
-            .defer(*cls.UNREAD_COLUMNS)
-            .annotate(
-                **{
-                    cls._ALIAS.format(field.name, column): models.F(f"{field.name}__{column}")
-                    for field, columns in cls._related()
-                    for column in columns
-                    if column != field.related_model._meta.pk.attname
-                }
+    def product_name(self, ticket):
+        return self.name(ticket.product) if ticket.product_id else None
+
+    def person(self, user):
+        if user is None:
+            return None
+        if user.pk not in self._people:
+            self._people[user.pk] = person(user, self.context)
+        return dict(self._people[user.pk])
+
+    def url(self, view_name, ticket):
+        # One reverse() per answer, not two per row: references are URL-safe, so the rest is a substitution.
+        if view_name not in self._urls:
+            request = self.context.get("request")
+            self._urls[view_name] = reverse(
+                view_name, kwargs={"reference": self.REFERENCE_PLACEHOLDER}, request=request
             )
-        )
-
-    @classmethod
-    def attach_related(cls, tickets):
-        """Set the related objects of tickets from :meth:`with_related_columns`, one per distinct row.
-
-        Their other fields are deferred: read on access, with a query, as
-        after ``only()``.
-        """
-        related = list(cls._related())
-        shared = {}
-        for ticket in tickets:
-            for field, columns in related:
-                model = field.related_model
-                key = getattr(ticket, field.attname)
-                if key is not None and (model, key) not in shared:
-                    pk = model._meta.pk.attname
-                    values = [
-                        key if column == pk else getattr(ticket, cls._ALIAS.format(field.name, column))
-                        for column in columns
-                    ]
-                    shared[model, key] = model.from_db(ticket._state.db, columns, values)
-                field.set_cached_value(ticket, None if key is None else shared[model, key])
-        return tickets
-
-    def to_representation(self, data):
-        child = self.child
-        if type(child) is not TicketSerializer:
-            return super().to_representation(data)
-        tickets = data.all() if isinstance(data, models.manager.BaseManager) else data
-        represent_datetime = datetime_representation()
-        names, people = {}, {}
-
-        def display_name(obj):
-            # Translated names depend on the active language, fixed for the request.
-            key = (type(obj), obj.pk)
-            if key not in names:
-                value = obj.display_name
-                names[key] = None if value is None else str(value)
-            return names[key]
-
-        def listed_person(user):
-            if user is None:
-                return None
-            if user.pk not in people:
-                people[user.pk] = person(user, self.context)
-            return dict(people[user.pk])
-
-        def row(ticket):
-            product = ticket.product
-            return {
-                "reference": ticket.reference,
-                "url": child.get_url(ticket),
-                "messages_url": child.get_messages_url(ticket),
-                "subject": ticket.subject,
-                "status": ticket.status,
-                "priority": ticket.priority,
-                "channel": ticket.channel,
-                "department": ticket.department.slug,
-                "department_name": display_name(ticket.department),
-                "ticket_type": ticket.ticket_type.slug,
-                "ticket_type_name": display_name(ticket.ticket_type),
-                "product": None if product is None else product.slug,
-                "product_name": child.get_product_name(ticket),
-                "requester": listed_person(ticket.requester),
-                "assignee": listed_person(ticket.assignee),
-                "message_count": int(ticket.message_count),
-                "has_unread_reply": bool(ticket.has_unread_staff_reply),
-                "created_at": represent_datetime(ticket.created_at),
-                "updated_at": represent_datetime(ticket.updated_at),
-                "last_activity_at": represent_datetime(ticket.last_activity_at),
-                "first_response_at": represent_datetime(ticket.first_response_at),
-                "resolved_at": represent_datetime(ticket.resolved_at),
-                "closed_at": represent_datetime(ticket.closed_at),
-                "first_response_due": represent_datetime(ticket.first_response_due),
-                "resolution_due": represent_datetime(ticket.resolution_due),
-                "sla_breached": child.get_sla_breached(ticket),
-            }
-
-        return [row(ticket) for ticket in tickets]
+        return self._urls[view_name].replace(self.REFERENCE_PLACEHOLDER, ticket.reference)
 
 
 class TicketSerializer(serializers.ModelSerializer):
     """A ticket as its requester and staff see it."""
+
+    # The rows of the list, the detail and the answers to writes. The declared
+    # fields are the schema; to_representation() writes their JSON itself, with
+    # what the rows of a request share looked up once in self.context: DRF's
+    # per-field work cost more than the query on a page of tickets
+    # (bench/findings.rst, "API list"). A subclass is written by DRF's fields.
 
     url = serializers.SerializerMethodField()
     messages_url = serializers.SerializerMethodField()
@@ -471,34 +379,52 @@ class TicketSerializer(serializers.ModelSerializer):
             "sla_breached",
         ]
         read_only_fields = fields
-        list_serializer_class = TicketListSerializer
-
-    #: Stands for the reference in a reversed URL (it matches the URL pattern of references).
-    _REFERENCE_PLACEHOLDER = "0REFERENCE0PLACEHOLDER0"
-
-    def _ticket_url(self, view_name, ticket):
-        # One reverse() per list instead of two per row (a third of the list's
-        # serialisation time): references are URL-safe, so the rest is a substitution.
-        templates = self.__dict__.setdefault("_url_templates", {})
-        if view_name not in templates:
-            templates[view_name] = reverse(
-                view_name,
-                kwargs={"reference": self._REFERENCE_PLACEHOLDER},
-                request=self.context.get("request"),
-            )
-        return templates[view_name].replace(self._REFERENCE_PLACEHOLDER, ticket.reference)
 
     def get_url(self, ticket) -> str:
-        return self._ticket_url("helpdesk_tickets_api:ticket-detail", ticket)
+        return _Shared.of(self.context).url(_DETAIL, ticket)
 
     def get_messages_url(self, ticket) -> str:
-        return self._ticket_url("helpdesk_tickets_api:ticket-messages", ticket)
+        return _Shared.of(self.context).url(_MESSAGES, ticket)
 
     def get_product_name(self, ticket) -> str | None:
-        return ticket.product.display_name if ticket.product_id else None
+        return _Shared.of(self.context).product_name(ticket)
 
     def get_sla_breached(self, ticket) -> bool:
         return ticket.is_breached()
+
+    def to_representation(self, ticket):
+        if type(self) is not TicketSerializer:
+            return super().to_representation(ticket)
+        shared = _Shared.of(self.context)
+        when, product = shared.datetime, ticket.product
+        return {
+            "reference": ticket.reference,
+            "url": shared.url(_DETAIL, ticket),
+            "messages_url": shared.url(_MESSAGES, ticket),
+            "subject": ticket.subject,
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "channel": ticket.channel,
+            "department": ticket.department.slug,
+            "department_name": shared.name(ticket.department),
+            "ticket_type": ticket.ticket_type.slug,
+            "ticket_type_name": shared.name(ticket.ticket_type),
+            "product": None if product is None else product.slug,
+            "product_name": shared.product_name(ticket),
+            "requester": shared.person(ticket.requester),
+            "assignee": shared.person(ticket.assignee),
+            "message_count": int(ticket.message_count),
+            "has_unread_reply": bool(ticket.has_unread_staff_reply),
+            "created_at": when(ticket.created_at),
+            "updated_at": when(ticket.updated_at),
+            "last_activity_at": when(ticket.last_activity_at),
+            "first_response_at": when(ticket.first_response_at),
+            "resolved_at": when(ticket.resolved_at),
+            "closed_at": when(ticket.closed_at),
+            "first_response_due": when(ticket.first_response_due),
+            "resolution_due": when(ticket.resolution_due),
+            "sla_breached": ticket.is_breached(),
+        }
 
 
 class TicketCreateSerializer(serializers.Serializer):
