@@ -12,13 +12,41 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import ROOT
+
 # Playwright's sync API runs an event loop in this thread; Django would refuse
 # ORM calls from a test that drives it without this.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached figures must not leak between tests (primary keys repeat)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def world(db):
+    """The API tests' cast: two departments, their agents, a supervisor, two customers, a ticket with files."""
+    from tests.api.helpers import World
+
+    return World()
+
+
+@pytest.fixture
+def desk(db):
+    """The security tests' cast: a department with one offered type, an agent and two customers."""
+    from tests.security.helpers import Desk
+
+    return Desk()
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,15 @@
-"""Factories for the test suite (no fixture files)."""
+"""Factories for the test suite (no fixture files), and the files and clients every package uses."""
+
+import mimetypes
+import os
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from helpdesk_tickets import services, users
 from helpdesk_tickets.models import Department, Product, TicketType
@@ -90,3 +97,43 @@ def make_ticket(requester=None, department=None, ticket_type=None, **kwargs):
         ticket_type=ticket_type or TicketTypeFactory(),
         **kwargs,
     )
+
+
+# --------------------------------------------------------------------------
+# files and clients, for every package of tests
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
+_CONTENT = {".png": PNG, ".pdf": PDF, ".html": HTML, ".svg": SVG}
+
+
+def upload(name="photo.png", content=None, content_type=None):
+    """An uploaded file as Django's request parsing hands it over; content and type follow the name."""
+    extension = os.path.splitext(name)[1].lower()
+    if content is None:
+        content = _CONTENT.get(extension, b"hello")
+    if content_type is None:
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def token_client(user=None):
+    """An APIClient authenticated the way a third-party client is: ``Authorization: Token …``."""
+    client = APIClient(HTTP_HOST="localhost")
+    if user is not None:
+        token, _created = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def web_client(client, user):
+    """``client`` logged in as ``user`` (a session, as in a browser)."""
+    client.force_login(user)
+    return client
+
+
+def client_for(user):
+    """A new test client logged in as ``user``."""
+    return web_client(Client(), user)

@@ -1,0 +1,120 @@
+"""``helpdesk_tickets_housekeeping``: auto-close and breach flags, idempotent."""
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from helpdesk_tickets import services
+from helpdesk_tickets.models import Status, Ticket, TicketEvent
+from tests.staff.helpers import make_desk
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def at(moment):
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def run(moment):
+    out = StringIO()
+    with at(moment):
+        call_command("helpdesk_tickets_housekeeping", stdout=out)
+    return out.getvalue()
+
+
+@override_settings(HELPDESK_TICKETS={"AUTO_CLOSE_AFTER": 7})
+def test_resolved_tickets_close_after_the_configured_days():
+    desk = make_desk()
+    with at(T0):
+        old, recent, open_ticket = desk.ticket(), desk.ticket(), desk.ticket()
+        services.post_reply(ticket=old, author=desk.agent, body="done")
+        services.resolve(old, by=desk.agent)
+        services.post_reply(ticket=open_ticket, author=desk.agent, body="hm")
+    with at(T0 + timedelta(days=5)):
+        services.post_reply(ticket=recent, author=desk.agent, body="done")
+        services.resolve(recent, by=desk.agent)
+
+    output = run(T0 + timedelta(days=7, hours=1))
+
+    assert "Closed 1 resolved ticket(s)" in output
+    old.refresh_from_db()
+    assert old.status == Status.CLOSED and old.closed_at == T0 + timedelta(days=7, hours=1)
+    assert Ticket.objects.get(pk=recent.pk).status == Status.RESOLVED
+    assert Ticket.objects.get(pk=open_ticket.pk).status == Status.AWAITING_CUSTOMER
+    event = old.events.filter(kind=TicketEvent.Kind.STATUS_CHANGED).last()
+    assert (event.old_value, event.new_value, event.actor) == (Status.RESOLVED, Status.CLOSED, None)
+
+
+def test_breaches_are_flagged_once():
+    desk = make_desk()
+    with at(T0):
+        late, answered = desk.ticket(), desk.ticket()
+    with at(T0 + timedelta(minutes=10)):
+        services.post_reply(ticket=answered, author=desk.agent, body="on it")
+
+    assert "flagged 0" in run(T0 + timedelta(minutes=20))  # nothing due yet
+    assert "flagged 1" in run(T0 + timedelta(minutes=31))
+    assert "flagged 0" in run(T0 + timedelta(minutes=32))  # idempotent: every minute is fine
+
+    late.refresh_from_db()
+    assert late.sla_breached_at == T0 + timedelta(minutes=31)
+    assert late.events.filter(kind=TicketEvent.Kind.SLA_BREACHED).count() == 1
+    assert not Ticket.objects.get(pk=answered.pk).sla_breached_at
+
+
+@override_settings(HELPDESK_TICKETS={"AUTO_CLOSE_AFTER": 1})
+def test_second_run_changes_nothing():
+    desk = make_desk()
+    with at(T0):
+        ticket = desk.ticket()
+        services.resolve(ticket, by=desk.agent)
+    later = T0 + timedelta(days=2)
+    run(later)
+    snapshot = (Ticket.objects.get(pk=ticket.pk).updated_at, TicketEvent.objects.count())
+    assert "Closed 0 resolved ticket(s); flagged 0 SLA breach(es)." in run(later + timedelta(minutes=1))
+    assert (Ticket.objects.get(pk=ticket.pk).updated_at, TicketEvent.objects.count()) == snapshot
+
+
+def test_quiet_with_verbosity_zero():
+    out = StringIO()
+    call_command("helpdesk_tickets_housekeeping", verbosity=0, stdout=out)
+    assert out.getvalue() == ""
+
+
+def test_recompute_due_times_after_a_holiday_is_added():
+    from datetime import date
+
+    from helpdesk_tickets.models import Holiday
+
+    desk = make_desk()
+    settings = {"WEEKEND_DAYS": [4], "BUSINESS_HOURS": ("08:00", "20:00"), "BUSINESS_TIME_ZONE": "UTC"}
+    with override_settings(HELPDESK_TICKETS=settings):
+        # Thursday 2026-11-26 19:50 UTC: due Saturday 08:20 (Friday is the weekend).
+        with at(datetime(2026, 11, 26, 19, 50, tzinfo=UTC)):
+            waiting, answered = desk.ticket(), desk.ticket()
+            services.post_reply(ticket=answered, author=desk.agent, body="hi")
+        closed = desk.ticket()
+        services.close(closed, by=desk.agent)
+        assert waiting.first_response_due == datetime(2026, 11, 28, 8, 20, tzinfo=UTC)
+        Holiday.objects.create(date=date(2026, 11, 28))
+        out = StringIO()
+        with at(datetime(2026, 11, 26, 19, 55, tzinfo=UTC)):
+            call_command("helpdesk_tickets_housekeeping", "--recompute-due-times", stdout=out)
+    assert "Moved the SLA deadlines of 2 open ticket(s)." in out.getvalue()
+    waiting.refresh_from_db()
+    assert waiting.first_response_due == datetime(2026, 11, 29, 8, 20, tzinfo=UTC)
+    # The queue's stored running deadline moved with it.
+    assert waiting.sla_due == waiting.first_response_due
+    # Answered: the first-response deadline is history and stays; closed tickets are left alone.
+    answered_due = Ticket.objects.get(pk=answered.pk).first_response_due
+    assert answered_due == datetime(2026, 11, 28, 8, 20, tzinfo=UTC)
+    assert Ticket.objects.get(pk=closed.pk).resolution_due == closed.resolution_due
+    # Nothing left to move on a second run.
+    with override_settings(HELPDESK_TICKETS=settings):
+        assert services.recompute_open_due_times() == 0
