@@ -12,16 +12,14 @@ attachments and the audit trail are shown read-only.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_value
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import permissions, services, users
+from . import permissions, services, users, workflow
 from .models import (
-    STATUS_TRANSITIONS,
     Attachment,
     CannedReply,
     Department,
@@ -35,6 +33,7 @@ from .models import (
     TicketEvent,
     TicketType,
 )
+from .views.errors import REFUSALS, add_service_error, error_text
 
 # Fields of a ticket that only the service layer may change.
 MANAGED_FIELDS = ("department", "assignee", "priority", "status")
@@ -42,11 +41,7 @@ MANAGED_FIELDS = ("department", "assignee", "priority", "status")
 
 def _error_text(exc):
     """One line of text for a refused service call."""
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    if isinstance(exc, PermissionDenied):
-        return gettext("You do not handle this department's tickets.")
-    return str(exc)
+    return error_text(exc, denied=gettext("You do not handle this department's tickets."))
 
 
 def _attachment_url(attachment, reference):
@@ -235,31 +230,21 @@ class TicketAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and "status" in self.fields:
-            current = Status(self.instance.status)
-            offered = {current, *STATUS_TRANSITIONS[current]}
-            self.fields["status"].choices = [(value, label) for value, label in Status.choices if value in offered]
+            self.fields["status"].choices = workflow.status_choices(self.instance.status)
 
     def clean(self):
         cleaned = super().clean()
         if not self.instance.pk or not self.changed_data:
             return cleaned
         current = Ticket.objects.select_related("department").get(pk=self.instance.pk)
-        if not permissions.can_manage(self.request_user, current):
-            raise ValidationError(_("You do not handle this department's tickets."))
-        department = cleaned.get("department") or current.department
-        if "department" in self.changed_data and not department.active:
-            self.add_error("department", _("This department does not take new tickets."))
-        assignee = cleaned.get("assignee")
-        if assignee is not None and ("assignee" in self.changed_data or "department" in self.changed_data):
-            if not (users.is_active(assignee) and permissions.can_be_assigned(assignee, department)):
-                self.add_error("assignee", _("This person is not an agent of the ticket's department."))
-        status = cleaned.get("status")
-        if status and "status" in self.changed_data and status not in STATUS_TRANSITIONS[Status(current.status)]:
-            self.add_error(
-                "status",
-                _("A ticket cannot move from “%(old)s” to “%(new)s”.")
-                % {"old": Status(current.status).label, "new": Status(status).label},
-            )
+        changes = {name: cleaned.get(name) for name in MANAGED_FIELDS if name in self.changed_data}
+        if "department" in changes and "assignee" not in changes and cleaned.get("assignee") is not None:
+            # The kept assignee must answer for the new department too.
+            changes["assignee"] = cleaned["assignee"]
+        try:
+            services.check_update(current, self.request_user, **changes)
+        except REFUSALS as exc:
+            add_service_error(self, exc, denied=gettext("You do not handle this department's tickets."))
         return cleaned
 
 
@@ -377,7 +362,7 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
         if not changes:
             return
         current = Ticket.objects.select_related("department", "assignee").get(pk=obj.pk)
-        services.update_ticket(current, by=request.user, **changes)
+        services.update_ticket(current, actor=request.user, **changes)
         # Show the saved state on the next page, not the form's unsaved copy.
         for field in Ticket._meta.concrete_fields:
             setattr(obj, field.attname, getattr(current, field.attname))
@@ -405,7 +390,7 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
         for ticket in queryset.select_related("department", "assignee"):
             try:
                 operation(ticket)
-            except (services.HelpdeskError, ValidationError, PermissionDenied) as exc:
+            except REFUSALS as exc:
                 failures.append(f"{ticket.reference}: {_error_text(exc)}")
             else:
                 done += 1
@@ -419,7 +404,7 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
         self._run_action(
             request,
             queryset,
-            lambda ticket: services.resolve(ticket, by=request.user),
+            lambda ticket: services.resolve(ticket, actor=request.user),
             gettext("%(count)d ticket(s) marked resolved."),
         )
 
@@ -428,7 +413,7 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
         self._run_action(
             request,
             queryset,
-            lambda ticket: services.close(ticket, by=request.user),
+            lambda ticket: services.close(ticket, actor=request.user),
             gettext("%(count)d ticket(s) closed."),
         )
 
@@ -437,7 +422,7 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
         self._run_action(
             request,
             queryset,
-            lambda ticket: services.assign(ticket, request.user, by=request.user),
+            lambda ticket: services.assign(ticket, request.user, actor=request.user),
             gettext("%(count)d ticket(s) assigned to you."),
         )
 

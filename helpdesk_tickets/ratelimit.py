@@ -11,11 +11,14 @@ import math
 
 from django.utils.translation import ngettext
 
-from .services import HelpdeskError
+from .exceptions import HelpdeskError
 
 
 class RateLimited(HelpdeskError):
     """The user sent more than their allowance in the scope's window."""
+
+    code = "throttled"
+    http_status = 429
 
     def __init__(self, wait_seconds):
         self.wait_seconds = max(1, math.ceil(wait_seconds or 1))

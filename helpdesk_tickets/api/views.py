@@ -7,13 +7,10 @@ pagination, filters, parsers, renderers and the throttles of writes are
 this app's own.
 """
 
-import hashlib
 import re
-from contextlib import contextmanager
 from urllib.parse import quote
 
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -24,7 +21,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -38,7 +35,9 @@ from .. import permissions, services, stats
 from ..attachments import extension
 from ..models import Attachment, Channel, Department, Message, Product, Status, Ticket, TicketType
 from . import serializers as s
+from .errors import exception_handler
 from .filters import MessageFilterSet, OfferedFilterSet, OnDemandFilterBackend, TicketFilterSet, TicketOrderingFilter
+from .idempotency import files_fingerprint, request_fingerprint, run_idempotent
 from .pagination import MessageCursorPagination, TicketCursorPagination
 from .parsers import JSONParser
 from .permissions import IsHelpdeskStaff, IsHelpdeskUser
@@ -52,75 +51,18 @@ IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 _IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = gettext_lazy("The request conflicts with the ticket's state.")
-    default_code = "conflict"
-
-
-class StorageUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "storage_unavailable"
-
-
-class IdempotencyConflict(APIException):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_code = "idempotency_key_reused"
-
-
-@contextmanager
-def service_errors():
-    """Turn the service layer's refusals into the API's status codes.
-
-    `ValidationError` → 400 keyed by field; `InvalidTransition` → 400 on
-    `status`; a duplicate → 409 with `duplicate_of`; a closed ticket and
-    the open-ticket cap → 409; a reused Idempotency-Key → 422; the
-    attachment storage failing → 503 (nothing written: send again);
-    `PermissionDenied` → 403.
-    """
-    try:
-        yield
-    except DjangoValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise ValidationError(exc.message_dict) from exc
-        raise ValidationError({"non_field_errors": exc.messages}) from exc
-    except services.InvalidTransition as exc:
-        raise ValidationError({"status": [str(exc)]}) from exc
-    except services.DuplicateTicket as exc:
-        raise Conflict({"detail": str(exc), "duplicate_of": exc.existing.reference}) from exc
-    except (services.TicketClosed, services.OpenTicketLimitReached) as exc:
-        raise Conflict(str(exc)) from exc
-    except services.IdempotencyKeyReused as exc:
-        raise IdempotencyConflict(str(exc)) from exc
-    except services.AttachmentsUnavailable as exc:
-        raise StorageUnavailable(str(exc)) from exc
-
-
-def _files_fingerprint(files):
-    result = []
-    for upload in files:
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        result.append([str(upload.name), upload.size, digest.hexdigest()])
-    return result
-
-
 def idempotent(request, fingerprint_data, operation):
     """Run `operation() -> (status, body)`, once per `Idempotency-Key` when the request has one."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
-        with service_errors():
-            status_code, body = operation()
+        status_code, body = operation()
         return Response(body, status=status_code)
     if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ValidationError({"Idempotency-Key": [_("Use 1 to 255 visible ASCII characters.")]})
-    fingerprint = services.request_fingerprint({"path": request.path, **fingerprint_data})
-    with service_errors():
-        status_code, body, replayed = services.run_idempotent(
-            user=request.user, key=key, fingerprint=fingerprint, operation=operation
-        )
+    fingerprint = request_fingerprint({"path": request.path, **fingerprint_data})
+    status_code, body, replayed = run_idempotent(
+        user=request.user, key=key, fingerprint=fingerprint, operation=operation
+    )
     response = Response(body, status=status_code)
     if replayed:
         response["Idempotent-Replayed"] = "true"
@@ -180,6 +122,7 @@ CREATE_EXAMPLES = [
         status_codes=["409"],
         value={
             "detail": "You already sent this request as ticket HD-7K3M9QXA; please reply there instead.",
+            "code": "duplicate",
             "duplicate_of": "HD-7K3M9QXA",
         },
     ),
@@ -195,6 +138,10 @@ class HelpdeskAPIMixin:
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     #: Rate-limit scope of the view's writes (see HELPDESK_TICKETS["API_THROTTLE_RATES"]).
     throttle_scope_for_post = None
+
+    def get_exception_handler(self):
+        # The app's own mapping (service errors, a `code` on every `detail`), whatever the host's DRF settings.
+        return exception_handler
 
     def get_authenticators(self):
         # The host's authentication classes, read when the request comes in
@@ -403,7 +350,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
             "product": _slug(data.get("product")),
             "subject": data["subject"],
             "description": data["description"],
-            "attachments": _files_fingerprint(data["attachments"]),
+            "attachments": files_fingerprint(data["attachments"]),
         }
         return idempotent(request, fingerprint, operation)
 
@@ -423,8 +370,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
             raise PermissionDenied
         serializer = s.TicketUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
-            services.update_ticket(ticket, by=request.user, **serializer.validated_data)
+        services.update_ticket(ticket, actor=request.user, **serializer.validated_data)
         return self._render(ticket)
 
     @api_schema(
@@ -437,8 +383,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
         """Close the ticket for good (requester or staff); closing a closed ticket changes nothing."""
         ticket = self.get_object()
         if ticket.status != Status.CLOSED:
-            with service_errors():
-                services.close(ticket, by=request.user)
+            services.close(ticket, actor=request.user)
         return self._render(ticket)
 
     @api_schema(
@@ -450,8 +395,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
     def reopen(self, request, *args, **kwargs):
         """Reopen a resolved ticket (back to `in_progress`); a closed one is a 409, others a 400."""
         ticket = self.get_object()
-        with service_errors():
-            services.reopen(ticket, by=request.user)
+        services.reopen(ticket, actor=request.user)
         return self._render(ticket)
 
 
@@ -521,7 +465,7 @@ class MessageViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
         def operation():
             message = services.post_reply(
                 ticket=ticket,
-                author=request.user,
+                actor=request.user,
                 body=data["body"],
                 attachments=data["attachments"],
                 internal=data["internal"],
@@ -532,7 +476,7 @@ class MessageViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
         fingerprint = {
             "body": data["body"],
             "internal": data["internal"],
-            "attachments": _files_fingerprint(data["attachments"]),
+            "attachments": files_fingerprint(data["attachments"]),
         }
         return idempotent(request, fingerprint, operation)
 
