@@ -1,4 +1,4 @@
-"""Idempotency-Key handling in the service layer (``idempotency.run_idempotent``)."""
+"""Idempotency-Key handling (``helpdesk_tickets.api.idempotency.run_idempotent``)."""
 
 from datetime import timedelta
 
