@@ -3,7 +3,10 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from helpdesk_tickets import services
@@ -128,3 +131,13 @@ def test_the_stored_answer_is_what_the_operation_returned(desk):
         {"detail": "dup", "n": [1]},
         True,
     )
+
+
+def test_requests_with_one_key_queue_on_the_key_row_not_on_the_user_row(desk):
+    with CaptureQueriesContext(connection) as queries:
+        Operation(desk).run()
+    locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    users_table = get_user_model()._meta.db_table
+    assert not [sql for sql in locking if users_table in sql]
+    if connection.features.has_select_for_update:
+        assert any(IdempotencyKey._meta.db_table in sql for sql in locking)
