@@ -2,11 +2,10 @@
 
 Forms only parse input: the limits and rules are enforced by
 :mod:`helpdesk_tickets.services`, whose ``ValidationError`` dicts are mapped
-back onto these fields by the views (see :func:`apply_service_errors`).
+back onto these fields by the views (see :mod:`helpdesk_tickets.views.errors`).
 """
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
@@ -153,12 +152,3 @@ class StatusFilterForm(forms.Form):
         choices=[("", pgettext_lazy("status filter", "All")), (OPEN, pgettext_lazy("status filter", "Open"))]
         + list(Status.choices),
     )
-
-
-def apply_service_errors(form, error):
-    """Put a service ``ValidationError`` onto ``form``'s fields (unknown keys become form-wide errors)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, ValidationError(errors))

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from . import users
+from . import users, workflow
 from .conf import settings as app_settings
 from .models import Department, Priority, Product, Status, TicketType
 from .querysets import SORT_ACTIVITY, SORT_CREATED, SORT_DUE, SORT_PRIORITY
@@ -187,8 +187,7 @@ class TicketUpdateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.ticket = ticket
         # Only the moves the workflow allows from here, and staying put.
-        allowed = {ticket.status, *ticket.allowed_statuses()}
-        self.fields["status"].choices = [(value, label) for value, label in Status.choices if value in allowed]
+        self.fields["status"].choices = workflow.status_choices(ticket.status)
         self.fields["assignee"].queryset = assignable_users([ticket.department_id])
         # Any active department: moving a ticket elsewhere is how it reaches the right team.
         self.fields["department"].queryset = Department.objects.filter(Q(active=True) | Q(pk=ticket.department_id))

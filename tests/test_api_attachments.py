@@ -32,7 +32,7 @@ def test_download_is_an_attachment_with_safe_headers(world):
 
 def test_a_persian_file_name_survives_the_header(world):
     message = services.post_reply(
-        ticket=world.ticket, author=world.users["customer"], body="Photo", attachments=[png("عکس خطا.png")]
+        ticket=world.ticket, actor=world.users["customer"], body="Photo", attachments=[png("عکس خطا.png")]
     )
     attachment = message.attachments.get()
     disposition = world.client("customer").get(download_url(world.ticket, attachment))["Content-Disposition"]
@@ -43,7 +43,7 @@ def test_a_persian_file_name_survives_the_header(world):
 def test_html_is_never_served_as_html(world):
     message = services.post_reply(
         ticket=world.ticket,
-        author=world.users["customer"],
+        actor=world.users["customer"],
         body="Log",
         attachments=[factories_api.SimpleUploadedFile("page.txt", b"<script>alert(1)</script>")],
     )

@@ -53,8 +53,8 @@ def setup(db):
 def _tickets(department, customer, agent, n):
     for i in range(n):
         ticket = make_ticket(customer, department, subject=f"Question {i}", attachments=[png()])
-        services.assign(ticket, agent, by=agent)
-        services.post_reply(ticket=ticket, author=agent, body="Answer")
+        services.assign(ticket, agent, actor=agent)
+        services.post_reply(ticket=ticket, actor=agent, body="Answer")
 
 
 @pytest.mark.parametrize(("role", "expected"), [("customer", 5), ("agent", 5)])
@@ -134,7 +134,7 @@ def test_thread(setup, get_with, role, expected):
     def add(n):
         for i in range(n):
             author = agent if i % 2 else customer
-            services.post_reply(ticket=ticket, author=author, body=f"Message {i}", attachments=[png(), png()])
+            services.post_reply(ticket=ticket, actor=author, body=f"Message {i}", attachments=[png(), png()])
         services.mark_read(ticket, customer)
 
     add(2)

@@ -8,7 +8,6 @@ departments is a 404.
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -36,6 +35,7 @@ from ..staff_forms import (
     assignable_users,
     find_customers,
 )
+from .errors import REFUSALS, add_service_error, error_text
 from .mixins import AgentRequiredMixin
 
 
@@ -44,15 +44,6 @@ def staff_departments(user):
     if permissions.is_supervisor(user):
         return Department.objects.all()
     return Department.objects.filter(pk__in=permissions.agent_department_ids(user))
-
-
-def _error_text(exc):
-    """One readable line from a service error."""
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    if isinstance(exc, PermissionDenied):
-        return _("You may not make this change to this ticket.")
-    return str(exc)
 
 
 class StaffTicketMixin(AgentRequiredMixin):
@@ -178,25 +169,22 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
             try:
                 message = services.post_reply(
                     ticket=ticket,
-                    author=request.user,
+                    actor=request.user,
                     body=form.cleaned_data["body"],
                     attachments=form.cleaned_data["attachments"],
                     internal=internal,
                 )
-            except ValidationError as exc:
-                for field, errors in getattr(exc, "message_dict", {"body": exc.messages}).items():
-                    form.add_error(field if field in form.fields else None, errors)
-            except (services.HelpdeskError, PermissionDenied) as exc:
-                form.add_error(None, _error_text(exc))
+            except REFUSALS as exc:
+                add_service_error(form, exc)
             else:
                 messages.success(request, _("Internal note added.") if internal else _("Reply sent to the customer."))
                 self.warn_about_crossed_messages(form.cleaned_data.get("seen"), message)
                 if then_status and not internal and then_status != ticket.status:
                     # A second step on purpose: the reply has gone out (and been e-mailed) whatever happens here.
                     try:
-                        services.change_status(ticket, then_status, by=request.user)
-                    except (services.HelpdeskError, ValidationError, PermissionDenied) as exc:
-                        messages.error(request, _error_text(exc))
+                        services.change_status(ticket, then_status, actor=request.user)
+                    except REFUSALS as exc:
+                        messages.error(request, error_text(exc))
                 return HttpResponseRedirect(f"{ticket.get_staff_url()}#message-{message.pk}")
         return self.render_to_response(self.get_context_data(reply_form=form), status=400)
 
@@ -266,9 +254,9 @@ class StaffTicketUpdateView(StaffTicketMixin, View):
             messages.info(request, _("Nothing changed."))
             return HttpResponseRedirect(detail_url)
         try:
-            services.update_ticket(ticket, by=request.user, **changes)
-        except (services.HelpdeskError, ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            services.update_ticket(ticket, actor=request.user, **changes)
+        except REFUSALS as exc:
+            messages.error(request, error_text(exc))
             return HttpResponseRedirect(detail_url)
         messages.success(request, _("Ticket %(reference)s updated.") % {"reference": ticket.reference})
         if "department" in changes and not Ticket.objects.in_queue_of(request.user).filter(pk=ticket.pk).exists():
@@ -331,15 +319,12 @@ class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
                     attachments=data["attachments"],
                     priority=data["priority"],
                     channel="phone",
-                    created_by=request.user,
+                    actor=request.user,
                 )
             except services.DuplicateTicket as exc:
                 duplicate = exc.existing
-            except ValidationError as exc:
-                for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
-                    form.add_error(field if field in form.fields else None, errors)
-            except (services.HelpdeskError, PermissionDenied) as exc:
-                form.add_error(None, _error_text(exc))
+            except REFUSALS as exc:
+                add_service_error(form, exc)
             else:
                 messages.success(
                     request,
