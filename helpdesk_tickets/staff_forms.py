@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from . import users
 from .conf import settings as app_settings
+from .forms import AttachmentsFormMixin, BaseReplyForm
 from .models import Department, Priority, Product, Status, TicketType
 from .querysets import SORT_ACTIVITY, SORT_CREATED, SORT_DUE, SORT_PRIORITY
 
@@ -31,24 +32,6 @@ SLA_ON_TRACK = "on_track"
 AT_RISK_WITHIN = timedelta(hours=1)
 
 DASHBOARD_WINDOWS = (1, 7, 30, 90)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files from one ``<input type="file" multiple>``; the service layer checks each."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -146,13 +129,15 @@ class QueueFilterForm(forms.Form):
         return data
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(BaseReplyForm):
     """A public reply or, with ``internal`` ticked, a staff-only note."""
 
     THEN_KEEP = ""
 
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8, "dir": "auto"}))
-    attachments = MultipleFileField(label=_("Attach files"))
+    body_label = _("Message")
+    body_rows = 8
+    attachments_label = _("Attach files")
+
     internal = forms.BooleanField(label=_("Internal note (staff only; the customer does not see it)"), required=False)
     then_status = forms.ChoiceField(
         label=_("Then"),
@@ -247,7 +232,7 @@ class OfferedInSelect(forms.Select):
         return option
 
 
-class PhoneTicketForm(forms.Form):
+class PhoneTicketForm(AttachmentsFormMixin, forms.Form):
     """A ticket an agent opens for a customer who called."""
 
     requester = UserChoiceField(
@@ -272,10 +257,12 @@ class PhoneTicketForm(forms.Form):
     description = forms.CharField(
         label=_("What the customer asked"), widget=forms.Textarea(attrs={"rows": 8, "dir": "auto"})
     )
-    attachments = MultipleFileField(label=_("Attach files"))
+
+    attachments_label = _("Attach files")
 
     def __init__(self, *args, departments, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_attachments_field()
         self.fields["department"].queryset = departments
         self.fields["ticket_type"].queryset = TicketType.objects.active().prefetch_related("departments")
         self.fields["product"].queryset = Product.objects.active().prefetch_related("departments")
