@@ -3,8 +3,6 @@
 Forms only parse input; every write goes through :mod:`helpdesk_tickets.services`.
 """
 
-from datetime import timedelta
-
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -12,24 +10,17 @@ from django.utils.translation import pgettext_lazy
 
 from . import users
 from .conf import settings as app_settings
+from .filters import (  # noqa: F401  (AT_RISK_WITHIN: still importable from here)
+    AT_RISK_WITHIN,
+    SLA_AT_RISK,
+    SLA_BREACHED,
+    SLA_ON_TRACK,
+    SLA_PAUSED,
+    STATUS_ALL,
+)
 from .forms import AttachmentsFormMixin, BaseReplyForm
 from .models import Department, Priority, Product, Status, TicketType
 from .querysets import SORT_ACTIVITY, SORT_CREATED, SORT_DUE, SORT_PRIORITY
-
-#: Queue status filter values besides the statuses themselves.
-STATUS_OPEN = ""
-STATUS_ALL = "all"
-
-ASSIGNEE_MINE = "mine"
-ASSIGNEE_UNASSIGNED = "unassigned"
-
-SLA_BREACHED = "breached"
-SLA_AT_RISK = "at_risk"
-SLA_PAUSED = "paused"
-SLA_ON_TRACK = "on_track"
-
-#: How close to its deadline a ticket counts as "at risk".
-AT_RISK_WITHIN = timedelta(hours=1)
 
 DASHBOARD_WINDOWS = (1, 7, 30, 90)
 
@@ -65,8 +56,17 @@ def assignable_users(department_ids):
     )
 
 
+#: The queue's own values for the assignee tabs; :class:`~helpdesk_tickets.filters.TicketFilterSet`
+#: takes them as aliases of the API's ``me`` and ``none``.
+ASSIGNEE_MINE = "mine"
+ASSIGNEE_UNASSIGNED = "unassigned"
+
+
 class QueueFilterForm(forms.Form):
-    """The queue's GET parameters. Invalid values are ignored rather than failing the page."""
+    """The queue's filter controls, as shown. The values are read by
+    :class:`~helpdesk_tickets.filters.TicketFilterSet`, the API's own filters,
+    which ignore (here) an invalid one rather than failing the page.
+    """
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     department = NamedChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
@@ -108,7 +108,8 @@ class QueueFilterForm(forms.Form):
         self.fields["product"].queryset = Product.objects.all()
         self.fields["product"].empty_label = pgettext_lazy("filter", "Any")
         self.fields["status"].choices = [
-            (STATUS_OPEN, _("Open")),
+            # No status: the queue's default, the open ones ("open" says the same).
+            ("", _("Open")),
             *Status.choices,
             (STATUS_ALL, pgettext_lazy("filter", "All")),
         ]
@@ -118,15 +119,6 @@ class QueueFilterForm(forms.Form):
             (ASSIGNEE_UNASSIGNED, _("Unassigned")),
             *[(str(user.pk), users.staff_label(user)) for user in assignees],
         ]
-
-    def filters(self):
-        """The cleaned filters, with invalid fields dropped (a stale bookmark still shows a queue)."""
-        self.is_valid()
-        data = {}
-        for name in self.fields:
-            if name in self.cleaned_data and name not in self.errors:
-                data[name] = self.cleaned_data[name]
-        return data
 
 
 class ReplyForm(BaseReplyForm):
