@@ -23,7 +23,7 @@ from django.utils.translation import pgettext_lazy
 
 from . import users
 from .models import OPEN_STATUSES, Department, Priority, Product, Status, Ticket, TicketType
-from .querysets import breached_q
+from .querysets import SORT_ACTIVITY, SORT_CREATED, SORT_DUE, SORT_PRIORITY, breached_q
 
 STATUS_OPEN = "open"
 STATUS_ALL = "all"
@@ -40,6 +40,19 @@ SLA_ON_TRACK = "on_track"
 
 #: How close to its deadline a ticket counts as "at risk".
 AT_RISK_WITHIN = timedelta(hours=1)
+
+#: The queue's ``sort`` values and the API ``ordering`` each is the same as. ``due`` has none:
+#: the API pages by cursor, which a column that may be empty (paused tickets) would break.
+SORT_ORDERINGS = {SORT_ACTIVITY: "-last_activity_at", SORT_CREATED: "-created_at", SORT_PRIORITY: "-priority"}
+
+
+def queue_sort(params):
+    """The queue's order from ``sort`` or, given the API's name, ``ordering``; ``due`` otherwise."""
+    if params.get("sort") in (SORT_DUE, *SORT_ORDERINGS):
+        return params["sort"]
+    by_ordering = {ordering: sort for sort, ordering in SORT_ORDERINGS.items()}
+    return by_ordering.get(params.get("ordering"), SORT_DUE)
+
 
 #: Ids above this are no row of ours (and some databases fail on them).
 _MAX_ID_DIGITS = 18

@@ -13,7 +13,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
-from ..filters import TicketFilterSet, UTCDateTimeFilter
+from ..filters import SORT_ORDERINGS, TicketFilterSet, UTCDateTimeFilter
 from ..models import Department, Message
 
 __all__ = ["MessageFilterSet", "OfferedFilterSet", "OnDemandFilterBackend", "TicketFilterSet", "TicketOrderingFilter"]
@@ -40,9 +40,19 @@ class TicketOrderingFilter(BaseFilterBackend):
     """
 
     ordering_param = "ordering"
+    #: The staff queue's name for it, with the queue's values (``SORT_ORDERINGS``).
+    sort_param = "sort"
 
     def get_ordering(self, request, queryset, view):
-        value = request.query_params.get(self.ordering_param) or DEFAULT_TICKET_ORDERING
+        value = request.query_params.get(self.ordering_param)
+        sort = request.query_params.get(self.sort_param)
+        if not value and sort:
+            value = SORT_ORDERINGS.get(sort)
+            if value is None:
+                raise ValidationError(
+                    {self.sort_param: [_("Unknown sort. Use one of: %s.") % ", ".join(SORT_ORDERINGS)]}
+                )
+        value = value or DEFAULT_TICKET_ORDERING
         descending = value.startswith("-")
         column = TICKET_ORDERINGS.get(value.lstrip("-") if value.count("-") <= 1 else "")
         if column is None:
@@ -67,7 +77,14 @@ class TicketOrderingFilter(BaseFilterBackend):
                 "in": "query",
                 "description": str(gettext_lazy("Sort order; a leading “-” sorts descending.")),
                 "schema": {"type": "string", "enum": ordering_choices(), "default": DEFAULT_TICKET_ORDERING},
-            }
+            },
+            {
+                "name": self.sort_param,
+                "required": False,
+                "in": "query",
+                "description": str(gettext_lazy("The staff queue's name for a descending ordering.")),
+                "schema": {"type": "string", "enum": list(SORT_ORDERINGS)},
+            },
         ]
 
 

@@ -18,9 +18,8 @@ from django.views.generic import ListView, TemplateView, View
 
 from .. import permissions, services, stats, users
 from ..conf import settings as app_settings
-from ..filters import STATUS_OPEN, TicketFilterSet
+from ..filters import STATUS_OPEN, TicketFilterSet, queue_sort
 from ..models import OPEN_STATUSES, CannedReply, Department, Message, Status, Ticket
-from ..querysets import SORT_DUE
 from ..staff_forms import (
     DashboardForm,
     PhoneTicketForm,
@@ -100,7 +99,7 @@ class QueueView(AgentRequiredMixin, ListView):
         # The default queue is every open ticket of the agent's departments: the summary has counted it already.
         self.whole_queue = set(applied) <= {"status"} and applied.get("status", [STATUS_OPEN]) == [STATUS_OPEN]
         searched = bool(applied.get("search") or applied.get("q"))
-        return filterset.qs.queue_order(self.request.GET.get("sort") or SORT_DUE, searched=searched)
+        return filterset.qs.queue_order(queue_sort(self.request.GET), searched=searched)
 
     def summary_counts(self):
         """Open, mine, unassigned and breached tickets of the queue (one index-only pass on PostgreSQL)."""
