@@ -11,12 +11,15 @@ from django.utils.translation import pgettext_lazy
 from . import users
 from .conf import settings as app_settings
 from .filters import (  # noqa: F401  (AT_RISK_WITHIN: still importable from here)
+    ASSIGNEE_ME,
+    ASSIGNEE_NONE,
     AT_RISK_WITHIN,
     SLA_AT_RISK,
     SLA_BREACHED,
     SLA_ON_TRACK,
     SLA_PAUSED,
     STATUS_ALL,
+    STATUS_OPEN,
 )
 from .forms import AttachmentsFormMixin, BaseReplyForm
 from .models import Department, Priority, Product, Status, TicketType
@@ -99,8 +102,16 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
+    #: The API's names for values the controls offer under the queue's own.
+    SHOWN_AS = {
+        "assignee": {ASSIGNEE_ME: ASSIGNEE_MINE, ASSIGNEE_NONE: ASSIGNEE_UNASSIGNED},
+        "status": {STATUS_OPEN: ""},
+    }
+
     def __init__(self, *args, departments, assignees, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, shown in self.SHOWN_AS.items():
+            self.initial[name] = shown.get(self.initial.get(name), self.initial.get(name))
         self.fields["department"].queryset = departments
         self.fields["department"].empty_label = pgettext_lazy("filter", "All my departments")
         self.fields["ticket_type"].queryset = TicketType.objects.all()

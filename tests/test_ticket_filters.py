@@ -180,3 +180,18 @@ def test_sort_and_ordering_are_one_order_under_two_names(desk, sort, ordering):
 def test_the_api_refuses_a_sort_it_cannot_page_by(desk):
     response = token_client(desk.supervisor).get("/api/tickets/", {"sort": "due"})
     assert response.status_code == 400 and "sort" in response.json()
+
+
+@pytest.mark.parametrize(
+    "params, shown",
+    [
+        ({"assignee": "me"}, {"assignee": "mine"}),
+        ({"assignee": "none"}, {"assignee": "unassigned"}),
+        ({"status": "open"}, {"status": ""}),
+        ({"ordering": "-created_at"}, {"sort": "created"}),
+    ],
+)
+def test_the_queue_shows_an_api_value_as_its_own_option(desk, params, shown):
+    form = client_for(desk.agent).get(reverse("helpdesk_tickets:staff_queue"), params).context["filter_form"]
+    for name, value in shown.items():
+        assert form[name].value() == value

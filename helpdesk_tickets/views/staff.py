@@ -83,7 +83,9 @@ class QueueView(AgentRequiredMixin, ListView):
         dept_ids = self.departments.values("pk")
         # Shown, not validated: the filter set below reads the values.
         self.filter_form = QueueFilterForm(
-            initial=self.request.GET.dict(), departments=self.departments, assignees=assignable_users(dept_ids)
+            initial={**self.request.GET.dict(), "sort": queue_sort(self.request.GET)},
+            departments=self.departments,
+            assignees=assignable_users(dept_ids),
         )
         self.counts = self.summary_counts()
         # The API's filters; an invalid value is left out rather than failing the page (a stale bookmark).
