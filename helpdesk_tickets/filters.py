@@ -202,9 +202,10 @@ class TicketFilterSet(django_filters.FilterSet):
         if value == ASSIGNEE_NONE:
             return queryset.filter(assignee__isnull=True)
         match = Q(**{f"assignee__{users.username_field()}": value})
-        pk = _as_id(value)
-        if pk is not None:
-            match |= Q(assignee_id=pk)
+        # The queue's own choices are the users' pks (integers or UUIDs, whatever the host's model has).
+        pk = users.pk_from(value)
+        if pk is not None and (not isinstance(pk, int) or len(str(pk)) <= _MAX_ID_DIGITS):
+            match |= Q(assignee__pk=pk)
         return queryset.filter(match)
 
     def filter_sla(self, queryset, name, value):

@@ -69,7 +69,7 @@ CASES = {
     "assignee mine (old queue value)": {"assignee": "mine"},
     "assignee none": {"assignee": "none"},
     "assignee unassigned (old queue value)": {"assignee": "unassigned"},
-    "assignee username": {"assignee": "boss"},
+    "assignee username": {"assignee": lambda d: d.supervisor.get_username()},
     "assignee pk (old queue value)": {"assignee": lambda d: d.supervisor.pk},
     "sla breached": {"sla": "breached"},
     "sla at risk": {"sla": "at_risk"},
@@ -195,3 +195,9 @@ def test_the_queue_shows_an_api_value_as_its_own_option(desk, params, shown):
     form = client_for(desk.agent).get(reverse("helpdesk_tickets:staff_queue"), params).context["filter_form"]
     for name, value in shown.items():
         assert form[name].value() == value
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "-1", "not-a-user", "ab3f0c1e-0000-4000-8000-000000000000"])
+def test_an_assignee_that_is_nobody_finds_nothing(desk, value):
+    assert api_refs(token_client(desk.supervisor), {"assignee": value, "status": "all"}) == set()
+    assert web_refs(client_for(desk.supervisor), {"assignee": value, "status": "all"}) == set()
