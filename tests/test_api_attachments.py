@@ -3,6 +3,7 @@
 from urllib.parse import quote
 
 import pytest
+from django.urls import reverse
 
 from helpdesk_tickets import services
 
@@ -28,6 +29,21 @@ def test_download_is_an_attachment_with_safe_headers(world):
     assert response["Content-Disposition"] == "attachment; filename=\"public.png\"; filename*=UTF-8''public.png"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+def test_the_web_download_answers_the_same_headers(world):
+    message = services.post_reply(
+        ticket=world.ticket, author=world.users["customer"], body="Photo", attachments=[png('عکس "خطا".png')]
+    )
+    attachment = message.attachments.get()
+    client = world.client("customer")
+    client.force_login(world.users["customer"])
+    api = client.get(download_url(world.ticket, attachment))
+    web = client.get(reverse("helpdesk_tickets:attachment_download", args=[world.ticket.reference, attachment.pk]))
+    assert api.status_code == web.status_code == 200
+    for header in ("Content-Disposition", "Content-Type", "Content-Length", "X-Content-Type-Options", "Cache-Control"):
+        assert api[header] == web[header], header
+    assert api["Content-Disposition"].startswith("attachment; filename=\"file.png\"; filename*=UTF-8''")
 
 
 def test_a_persian_file_name_survives_the_header(world):

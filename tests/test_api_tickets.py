@@ -384,6 +384,8 @@ REFUSED_BY_FILTER = {
     "priority": "1",
     "assignee": "x" * 151,
     "search": "x" * 201,
+    "q": "x" * 201,
+    "sla": "late",
     "created_after": "yesterday",
     "created_before": "yesterday",
     "activity_after": "yesterday",

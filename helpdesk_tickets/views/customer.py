@@ -220,7 +220,7 @@ class TicketCreateView(DepartmentStepMixin, HelpdeskPageMixin, FormView):
                 product=data.get("product"),
                 subject=data["subject"],
                 description=data["description"],
-                attachments=self.request.FILES.getlist("attachments"),
+                attachments=data["attachments"],
                 channel="web",
             )
         except services.DuplicateTicket as exc:
@@ -333,7 +333,7 @@ class TicketDetailView(CustomerTicketMixin, HelpdeskPageMixin, TemplateView):
                     ticket=self.ticket,
                     actor=request.user,
                     body=self.form.cleaned_data["body"],
-                    attachments=request.FILES.getlist("attachments"),
+                    attachments=self.form.cleaned_data["attachments"],
                 )
             except services.TicketClosed as exc:
                 messages.error(request, str(exc))

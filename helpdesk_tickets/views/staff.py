@@ -15,18 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
-from .. import permissions, services, sla, stats, users
+from .. import permissions, services, stats, users
 from ..conf import settings as app_settings
+from ..filters import STATUS_OPEN, TicketFilterSet, queue_sort
 from ..models import OPEN_STATUSES, CannedReply, Department, Message, Status, Ticket
-from ..querysets import SORT_DUE
 from ..staff_forms import (
-    ASSIGNEE_MINE,
-    ASSIGNEE_UNASSIGNED,
-    SLA_AT_RISK,
-    SLA_BREACHED,
-    SLA_ON_TRACK,
-    SLA_PAUSED,
-    STATUS_ALL,
     DashboardForm,
     PhoneTicketForm,
     QueueFilterForm,
@@ -79,45 +72,27 @@ class QueueView(AgentRequiredMixin, ListView):
         self.now = timezone.now()
         self.departments = staff_departments(user)
         dept_ids = self.departments.values("pk")
+        # Shown, not validated: the filter set below reads the values.
         self.filter_form = QueueFilterForm(
-            self.request.GET or None, departments=self.departments, assignees=assignable_users(dept_ids)
+            initial={**self.request.GET.dict(), "sort": queue_sort(self.request.GET)},
+            departments=self.departments,
+            assignees=assignable_users(dept_ids),
         )
-        filters = self.filter_form.filters() if self.request.GET else {}
         self.counts = self.summary_counts()
+        # The API's filters; an invalid value is left out rather than failing the page (a stale bookmark).
+        filterset = TicketFilterSet(
+            self.request.GET,
+            queryset=Ticket.objects.in_queue_of(user).with_related(),
+            request=self.request,
+            default_status=STATUS_OPEN,
+            ignore_unknown=True,
+            now=self.now,
+        )
+        applied = filterset.applied()
         # The default queue is every open ticket of the agent's departments: the summary has counted it already.
-        self.whole_queue = not any(v for k, v in filters.items() if k != "sort")
-        qs = Ticket.objects.in_queue_of(user).with_related()
-
-        status = filters.get("status")
-        if status == STATUS_ALL:
-            pass
-        elif status:
-            qs = qs.filter(status=status)
-        else:
-            qs = qs.filter(status__in=OPEN_STATUSES)
-        for name in ("department", "ticket_type", "product", "priority"):
-            if filters.get(name):
-                qs = qs.filter(**{name: filters[name]})
-        assignee = filters.get("assignee")
-        if assignee == ASSIGNEE_MINE:
-            qs = qs.filter(assignee=user)
-        elif assignee == ASSIGNEE_UNASSIGNED:
-            qs = qs.filter(assignee__isnull=True)
-        elif assignee:
-            qs = qs.filter(assignee_id=assignee)
-        sla_state = filters.get("sla")
-        if sla_state == SLA_BREACHED:
-            qs = qs.filter(sla.breached_q(self.now))
-        elif sla_state == SLA_AT_RISK:
-            qs = qs.filter(sla.at_risk_q(self.now))
-        elif sla_state == SLA_PAUSED:
-            qs = qs.filter(status__in=OPEN_STATUSES, sla_paused_at__isnull=False)
-        elif sla_state == SLA_ON_TRACK:
-            qs = qs.filter(sla_due__gt=self.now + sla.AT_RISK_WITHIN).exclude(sla.breached_q(self.now))
-        if filters.get("q"):
-            qs = qs.search(filters["q"])
-
-        return qs.queue_order(filters.get("sort") or SORT_DUE, searched=bool(filters.get("q")))
+        self.whole_queue = set(applied) <= {"status"} and applied.get("status", [STATUS_OPEN]) == [STATUS_OPEN]
+        searched = bool(applied.get("search") or applied.get("q"))
+        return filterset.qs.queue_order(queue_sort(self.request.GET), searched=searched)
 
     def summary_counts(self):
         """Open, mine, unassigned and breached tickets of the queue (one index-only pass on PostgreSQL)."""

@@ -13,7 +13,7 @@ callers use are re-exported here.
 
 from ._base import IDEMPOTENCY_KEY_PATTERN, REFERENCE_PATTERN, HelpdeskAPIMixin, idempotent, visible_ticket
 from .catalogue import DepartmentListView, ProductListView, RootView, TicketTypeListView
-from .messages import AttachmentDownloadView, MessageViewSet, content_disposition
+from .messages import AttachmentDownloadView, MessageViewSet
 from .stats import StatsView
 from .tickets import TicketViewSet
 
@@ -29,7 +29,6 @@ __all__ = [
     "StatsView",
     "TicketTypeListView",
     "TicketViewSet",
-    "content_disposition",
     "idempotent",
     "visible_ticket",
 ]

@@ -1,10 +1,8 @@
 """A ticket's thread and the download of its files."""
 
-from urllib.parse import quote
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
@@ -14,7 +12,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.views import APIView
 
 from ... import permissions, services
-from ...attachments import extension
+from ...downloads import attachment_response
 from ...models import Attachment, Message, Ticket
 from .. import serializers as s
 from ..filters import MessageFilterSet
@@ -117,14 +115,6 @@ class MessageViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
         return idempotent(request, fingerprint, operation)
 
 
-def content_disposition(name):
-    """`attachment` with an ASCII fallback and the UTF-8 name (RFC 6266 / RFC 5987)."""
-    ascii_name = name.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "").strip()
-    if not ascii_name or ascii_name.startswith("."):
-        ascii_name = f"file.{extension(name) or 'bin'}"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
 class AttachmentDownloadView(HelpdeskAPIMixin, APIView):
     """A file of the thread, for those who may read its message; anyone else gets 404.
 
@@ -156,14 +146,4 @@ class AttachmentDownloadView(HelpdeskAPIMixin, APIView):
         attachment = get_object_or_404(Attachment.objects.select_related("message"), pk=pk, message__ticket=ticket)
         if attachment.message.internal and not permissions.can_see_internal(request.user, ticket):
             raise Http404
-        try:
-            handle = attachment.file.open("rb")
-        except (FileNotFoundError, OSError) as exc:
-            raise Http404 from exc
-        response = FileResponse(handle, content_type=attachment.content_type or "application/octet-stream")
-        response["Content-Length"] = str(attachment.size)
-        response["Content-Disposition"] = content_disposition(attachment.original_name)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_response(attachment)
