@@ -33,7 +33,7 @@ def test_download_is_an_attachment_with_safe_headers(world):
 
 def test_the_web_download_answers_the_same_headers(world):
     message = services.post_reply(
-        ticket=world.ticket, author=world.users["customer"], body="Photo", attachments=[png('عکس "خطا".png')]
+        ticket=world.ticket, actor=world.users["customer"], body="Photo", attachments=[png('عکس "خطا".png')]
     )
     attachment = message.attachments.get()
     client = world.client("customer")

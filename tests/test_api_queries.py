@@ -76,9 +76,9 @@ def _varied_tickets(department, customer, agent, n, *, others=True):
         product = None if i % 2 else ProductFactory()
         ticket = make_ticket(requester, department, TicketTypeFactory(), product=product)
         if i % 4 == 1:
-            services.assign(ticket, agent, by=agent)
+            services.assign(ticket, agent, actor=agent)
         if i % 5 == 2:
-            services.post_reply(ticket=ticket, author=agent, body="Answer")
+            services.post_reply(ticket=ticket, actor=agent, body="Answer")
 
 
 @pytest.mark.parametrize(("role", "expected"), [("customer", 5), ("agent", 5), ("supervisor", 4)])

@@ -35,13 +35,13 @@ def desk(settings):
         desk.ticket(desk.billing, subject="Invoice wrong", priority="urgent", ticket_type=desk.bug)
         soon = desk.ticket(subject="soon", product=desk.cloud)
         waiting = desk.ticket(subject="waiting printer", priority="high")
-        services.post_reply(ticket=waiting, author=desk.agent, body="Need details")
+        services.post_reply(ticket=waiting, actor=desk.agent, body="Need details")
         mine = desk.ticket(subject="mine")
-        services.assign(mine, desk.agent, by=desk.agent)
+        services.assign(mine, desk.agent, actor=desk.agent)
         bosses = desk.ticket(desk.billing, subject="boss's")
-        services.assign(bosses, desk.supervisor, by=desk.supervisor)
+        services.assign(bosses, desk.supervisor, actor=desk.supervisor)
         closed = desk.ticket(subject="closed printer")
-        services.close(closed, by=desk.agent)
+        services.close(closed, actor=desk.agent)
     with at(T0 + timedelta(minutes=25)):
         fresh = desk.ticket(subject="fresh")
     for ticket, due in ((soon, T0 + timedelta(minutes=50)), (fresh, T0 + timedelta(hours=3))):
