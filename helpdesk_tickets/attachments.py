@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .conf import settings as app_settings
+from .models import Attachment, attachment_storage
 
 # C0/C1 controls, line separators, zero-width and bidi marks, embeddings,
 # overrides and isolates, and the characters no file system or header takes.
@@ -131,8 +132,6 @@ def validate_files(files):
 def store(message, upload):
     """Save ``upload`` for ``message``; returns the unsaved-to-DB Attachment and
     the storage name written (so a failed transaction can delete it)."""
-    from .models import Attachment
-
     name = clean_name(upload.name)
     digest = hashlib.sha256()
     upload.seek(0)
@@ -160,8 +159,6 @@ def delete_orphan_files(*, months=2, grace=timedelta(hours=1), now=None):
     of the last ``months`` months are listed, and only files older than
     ``grace``, so a file whose transaction is still open is never touched.
     """
-    from .models import Attachment, attachment_storage
-
     storage = attachment_storage()
     now = now or timezone.now()
     deleted = []

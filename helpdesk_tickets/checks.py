@@ -6,6 +6,7 @@ from django.conf import settings as django_settings
 from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
+from . import ratelimit
 from .conf import DEFAULTS, SETTING_NAME
 from .conf import settings as app_settings
 from .sla import parse_hours
@@ -180,8 +181,6 @@ def check_rate_limit_cache(app_configs=None, **kwargs):
     """Rate limits need a cache every process shares, or each worker counts on its own."""
     from django.core.cache.backends.dummy import DummyCache
     from django.core.cache.backends.locmem import LocMemCache
-
-    from . import ratelimit
 
     scopes = ratelimit.limited_scopes()
     if not scopes:

@@ -2,11 +2,10 @@
 
 Forms only parse input: the limits and rules are enforced by
 :mod:`helpdesk_tickets.services`, whose ``ValidationError`` dicts are mapped
-back onto these fields by the views (see :func:`apply_service_errors`).
+back onto these fields by the views (see :mod:`helpdesk_tickets.views.errors`).
 """
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
@@ -23,7 +22,13 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several uploaded files as a list (empty when none were chosen)."""
+    """The files of one ``<input type="file" multiple>``, cleaned to a list (empty when none were chosen).
+
+    Optional unless ``required=True``. Each file gets Django's own checks
+    (an empty upload, a missing name); how many, how large and which types
+    are the service layer's rules (:func:`attachments.validate_files`), the
+    same for web, API and e-mail.
+    """
 
     widget = MultipleFileInput
 
@@ -32,11 +37,16 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            files = [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        else:
-            files = [super().clean(data, initial)] if data else []
-        return [f for f in files if f]
+        chosen = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if not chosen:
+            super().clean(None, initial)  # the "required" error, when the field is
+            return []
+        files = []
+        for item in chosen:
+            cleaned = super().clean(item, initial)
+            if cleaned:
+                files.append(cleaned)
+        return files
 
 
 def attachment_limits():
@@ -64,9 +74,10 @@ def attachment_help_text():
     }
 
 
-def _attachments_field():
+def attachments_field(label=None):
+    """The ``attachments`` field with today's limits on its widget (read per form: settings may change)."""
     limits = attachment_limits()
-    field = MultipleFileField(label=_("Attachments"))
+    field = MultipleFileField(label=label or _("Attachments"), help_text=attachment_help_text())
     field.widget.attrs.update({"accept": limits["accept"], "data-max-files": limits["max_files"]})
     field.widget.attrs["data-max-size"] = limits["max_size"]
     # Said by the script as soon as too many files are chosen (the server refuses them anyway).
@@ -88,9 +99,10 @@ def _attachments_field():
 class AttachmentsFormMixin:
     """Adds the ``attachments`` field with the current limits as its help text."""
 
+    attachments_label = None
+
     def add_attachments_field(self):
-        self.fields["attachments"] = _attachments_field()
-        self.fields["attachments"].help_text = attachment_help_text()
+        self.fields["attachments"] = attachments_field(self.attachments_label)
 
 
 class TicketForm(AttachmentsFormMixin, forms.Form):
@@ -128,18 +140,23 @@ class TicketForm(AttachmentsFormMixin, forms.Form):
         return products
 
 
-class ReplyForm(AttachmentsFormMixin, forms.Form):
-    """A customer's reply in the thread."""
+class BaseReplyForm(AttachmentsFormMixin, forms.Form):
+    """A reply in a thread: ``body`` and ``attachments``. The portal's and the staff's forms extend it."""
 
-    body = forms.CharField(
-        label=_("Your reply"),
-        max_length=MAX_BODY_LENGTH,
-        widget=forms.Textarea(attrs={"dir": "auto", "rows": 5}),
-    )
+    body_label = _("Your reply")
+    body_rows = 5
+
+    body = forms.CharField(max_length=MAX_BODY_LENGTH, widget=forms.Textarea(attrs={"dir": "auto"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["body"].label = self.body_label
+        self.fields["body"].widget.attrs["rows"] = self.body_rows
         self.add_attachments_field()
+
+
+class ReplyForm(BaseReplyForm):
+    """A customer's reply in the thread."""
 
 
 class StatusFilterForm(forms.Form):
@@ -153,12 +170,3 @@ class StatusFilterForm(forms.Form):
         choices=[("", pgettext_lazy("status filter", "All")), (OPEN, pgettext_lazy("status filter", "Open"))]
         + list(Status.choices),
     )
-
-
-def apply_service_errors(form, error):
-    """Put a service ``ValidationError`` onto ``form``'s fields (unknown keys become form-wide errors)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, ValidationError(errors))

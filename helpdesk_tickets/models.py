@@ -12,52 +12,15 @@ from django.core.files.storage import storages
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import sla
+
+# Re-exported: ``from helpdesk_tickets.models import Status`` (and the others) is public API.
+from .choices import OPEN_STATUSES, PRIORITY_RANK, STATUS_TRANSITIONS, Channel, Priority, Status  # noqa: F401
 from .conf import settings as app_settings
 from .querysets import MessageQuerySet, OfferedQuerySet, TicketQuerySet
-
-
-class Status(models.TextChoices):
-    NEW = "new", pgettext_lazy("ticket status", "New")
-    IN_PROGRESS = "in_progress", pgettext_lazy("ticket status", "In progress")
-    AWAITING_CUSTOMER = "awaiting_customer", pgettext_lazy("ticket status", "Awaiting customer")
-    RESOLVED = "resolved", pgettext_lazy("ticket status", "Resolved")
-    CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
-
-
-#: Statuses in which a ticket still needs work (and counts for duplicates).
-OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.AWAITING_CUSTOMER)
-
-#: The status pipeline as data: the moves allowed from each status.
-#: ``closed`` is final.
-STATUS_TRANSITIONS = {
-    Status.NEW: (Status.IN_PROGRESS, Status.AWAITING_CUSTOMER, Status.RESOLVED, Status.CLOSED),
-    Status.IN_PROGRESS: (Status.AWAITING_CUSTOMER, Status.RESOLVED, Status.CLOSED),
-    Status.AWAITING_CUSTOMER: (Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED),
-    Status.RESOLVED: (Status.IN_PROGRESS, Status.CLOSED),
-    Status.CLOSED: (),
-}
-
-
-class Priority(models.TextChoices):
-    LOW = "low", pgettext_lazy("priority", "Low")
-    NORMAL = "normal", pgettext_lazy("priority", "Normal")
-    HIGH = "high", pgettext_lazy("priority", "High")
-    URGENT = "urgent", pgettext_lazy("priority", "Urgent")
-
-
-#: Sort rank of each priority, most pressing last.
-PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
-
-
-class Channel(models.TextChoices):
-    WEB = "web", _("Web")
-    API = "api", _("API")
-    PHONE = "phone", _("Phone")
-    EMAIL = "email", _("E-mail")
 
 
 class TranslatedNameMixin(models.Model):

@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 
 from . import permissions, users
 from .conf import settings as app_settings
+from .models import Message, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -110,8 +111,6 @@ def deliver(kind, ticket_id, message_id=None, *, ticket=None, message=None):
     those ids, their relations loaded (see :func:`notify`); otherwise they
     are read.
     """
-    from .models import Message, Ticket
-
     if ticket is None:
         ticket = Ticket.objects.with_related().get(pk=ticket_id)
         message = Message.objects.select_related("author").get(pk=message_id) if message_id else None

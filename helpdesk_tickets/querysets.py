@@ -8,6 +8,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import permissions, sla, users
+from .choices import OPEN_STATUSES, PRIORITY_RANK
+from .text import normalize_text
 
 #: Stands for "no deadline" when sorting on an expression (none sort last).
 _LAST = datetime(9999, 12, 31, tzinfo=UTC)
@@ -79,8 +81,6 @@ class TicketQuerySet(models.QuerySet):
         )
 
     def open(self):
-        from .models import OPEN_STATUSES
-
         return self.filter(status__in=OPEN_STATUSES)
 
     def open_counts(self, *, mine=None, now=None):
@@ -103,8 +103,6 @@ class TicketQuerySet(models.QuerySet):
 
     def with_priority_rank(self):
         """Annotate ``priority_rank`` (low=0 … urgent=3) so that tickets sort by urgency, not alphabetically."""
-        from .models import PRIORITY_RANK
-
         return self.annotate(
             priority_rank=models.Case(
                 *[models.When(priority=priority, then=models.Value(rank)) for priority, rank in PRIORITY_RANK.items()],
@@ -166,8 +164,6 @@ class TicketQuerySet(models.QuerySet):
         import re
 
         from django.db import connections
-
-        from .text import normalize_text
 
         normalized = normalize_text(query)
         terms = normalized.split()[:10]
@@ -234,7 +230,7 @@ class MessageQuerySet(models.QuerySet):
         # (in_queue_of); tests/test_security_admin.py checks they agree.
         if permissions.is_supervisor(user):
             return self.all()  # staff for every ticket; spares a subquery over all of them
-        from .models import Ticket
+        from .models import Ticket  # models imports this module for its managers
 
         return self.filter(ticket__in=Ticket.objects.visible_to(user)).filter(
             Q(internal=False) | Q(ticket__in=Ticket.objects.in_queue_of(user))

@@ -4,10 +4,11 @@ Receivers never see a ticket that is later rolled back. A receiver that
 raises does not undo or fail the write (it has already committed): the
 error is logged by Django's ``django.db.backends`` logger.
 
-``ticket_created(sender=Ticket, ticket, message)``
-    A ticket was opened; ``message`` is its first message (the description).
-``message_posted(sender=Message, ticket, message)``
-    A reply or internal note was added (not sent for the description).
+``ticket_created(sender=Ticket, ticket, message, actor)``
+    A ticket was opened; ``message`` is its first message (the description);
+    ``actor`` opened it (the requester, or the agent filing on their behalf).
+``message_posted(sender=Message, ticket, message, actor)``
+    A reply or internal note was added (not sent for the description) by ``actor``.
 ``ticket_status_changed(sender=Ticket, ticket, old, new, actor)``
     The status moved from ``old`` to ``new``.
 ``ticket_assigned(sender=Ticket, ticket, old, new, actor)``

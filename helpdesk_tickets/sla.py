@@ -28,6 +28,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 
+from .choices import OPEN_STATUSES
 from .conf import settings as app_settings
 
 _MAX_DAYS = 3660  # never loop forever on a calendar with no working days
@@ -219,8 +220,6 @@ AT_RISK_WITHIN = timedelta(hours=1)
 
 
 def _open_statuses():
-    from .models import OPEN_STATUSES
-
     return OPEN_STATUSES
 
 

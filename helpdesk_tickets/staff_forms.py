@@ -8,42 +8,23 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from . import users
+from . import users, workflow
 from .conf import settings as app_settings
+from .filters import (
+    ASSIGNEE_ME,
+    ASSIGNEE_NONE,
+    SLA_AT_RISK,
+    SLA_BREACHED,
+    SLA_ON_TRACK,
+    SLA_PAUSED,
+    STATUS_ALL,
+    STATUS_OPEN,
+)
+from .forms import AttachmentsFormMixin, BaseReplyForm
 from .models import Department, Priority, Product, Status, TicketType
 from .querysets import SORT_ACTIVITY, SORT_CREATED, SORT_DUE, SORT_PRIORITY
 
-#: Queue status filter values besides the statuses themselves.
-STATUS_OPEN = ""
-STATUS_ALL = "all"
-
-ASSIGNEE_MINE = "mine"
-ASSIGNEE_UNASSIGNED = "unassigned"
-
-SLA_BREACHED = "breached"
-SLA_AT_RISK = "at_risk"
-SLA_PAUSED = "paused"
-SLA_ON_TRACK = "on_track"
-
 DASHBOARD_WINDOWS = (1, 7, 30, 90)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files from one ``<input type="file" multiple>``; the service layer checks each."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -77,8 +58,17 @@ def assignable_users(department_ids):
     )
 
 
+#: The queue's own values for the assignee tabs; :class:`~helpdesk_tickets.filters.TicketFilterSet`
+#: takes them as aliases of the API's ``me`` and ``none``.
+ASSIGNEE_MINE = "mine"
+ASSIGNEE_UNASSIGNED = "unassigned"
+
+
 class QueueFilterForm(forms.Form):
-    """The queue's GET parameters. Invalid values are ignored rather than failing the page."""
+    """The queue's filter controls, as shown. The values are read by
+    :class:`~helpdesk_tickets.filters.TicketFilterSet`, the API's own filters,
+    which ignore (here) an invalid one rather than failing the page.
+    """
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     department = NamedChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
@@ -111,8 +101,16 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
+    #: The API's names for values the controls offer under the queue's own.
+    SHOWN_AS = {
+        "assignee": {ASSIGNEE_ME: ASSIGNEE_MINE, ASSIGNEE_NONE: ASSIGNEE_UNASSIGNED},
+        "status": {STATUS_OPEN: ""},
+    }
+
     def __init__(self, *args, departments, assignees, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, shown in self.SHOWN_AS.items():
+            self.initial[name] = shown.get(self.initial.get(name), self.initial.get(name))
         self.fields["department"].queryset = departments
         self.fields["department"].empty_label = pgettext_lazy("filter", "All my departments")
         self.fields["ticket_type"].queryset = TicketType.objects.all()
@@ -120,7 +118,8 @@ class QueueFilterForm(forms.Form):
         self.fields["product"].queryset = Product.objects.all()
         self.fields["product"].empty_label = pgettext_lazy("filter", "Any")
         self.fields["status"].choices = [
-            (STATUS_OPEN, _("Open")),
+            # No status: the queue's default, the open ones ("open" says the same).
+            ("", _("Open")),
             *Status.choices,
             (STATUS_ALL, pgettext_lazy("filter", "All")),
         ]
@@ -131,23 +130,16 @@ class QueueFilterForm(forms.Form):
             *[(str(user.pk), users.staff_label(user)) for user in assignees],
         ]
 
-    def filters(self):
-        """The cleaned filters, with invalid fields dropped (a stale bookmark still shows a queue)."""
-        self.is_valid()
-        data = {}
-        for name in self.fields:
-            if name in self.cleaned_data and name not in self.errors:
-                data[name] = self.cleaned_data[name]
-        return data
 
-
-class ReplyForm(forms.Form):
+class ReplyForm(BaseReplyForm):
     """A public reply or, with ``internal`` ticked, a staff-only note."""
 
     THEN_KEEP = ""
 
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8, "dir": "auto"}))
-    attachments = MultipleFileField(label=_("Attach files"))
+    body_label = _("Message")
+    body_rows = 8
+    attachments_label = _("Attach files")
+
     internal = forms.BooleanField(label=_("Internal note (staff only; the customer does not see it)"), required=False)
     then_status = forms.ChoiceField(
         label=_("Then"),
@@ -187,8 +179,7 @@ class TicketUpdateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.ticket = ticket
         # Only the moves the workflow allows from here, and staying put.
-        allowed = {ticket.status, *ticket.allowed_statuses()}
-        self.fields["status"].choices = [(value, label) for value, label in Status.choices if value in allowed]
+        self.fields["status"].choices = workflow.status_choices(ticket.status)
         self.fields["assignee"].queryset = assignable_users([ticket.department_id])
         # Any active department: moving a ticket elsewhere is how it reaches the right team.
         self.fields["department"].queryset = Department.objects.filter(Q(active=True) | Q(pk=ticket.department_id))
@@ -242,7 +233,7 @@ class OfferedInSelect(forms.Select):
         return option
 
 
-class PhoneTicketForm(forms.Form):
+class PhoneTicketForm(AttachmentsFormMixin, forms.Form):
     """A ticket an agent opens for a customer who called."""
 
     requester = UserChoiceField(
@@ -267,10 +258,12 @@ class PhoneTicketForm(forms.Form):
     description = forms.CharField(
         label=_("What the customer asked"), widget=forms.Textarea(attrs={"rows": 8, "dir": "auto"})
     )
-    attachments = MultipleFileField(label=_("Attach files"))
+
+    attachments_label = _("Attach files")
 
     def __init__(self, *args, departments, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_attachments_field()
         self.fields["department"].queryset = departments
         self.fields["ticket_type"].queryset = TicketType.objects.active().prefetch_related("departments")
         self.fields["product"].queryset = Product.objects.active().prefetch_related("departments")

@@ -16,7 +16,7 @@ import functools
 
 from django.contrib.auth import get_backends, get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q
 from django.utils.module_loading import import_string
 
@@ -165,6 +165,14 @@ def by_username(value):
     try:
         return get_user_model()._default_manager.get_by_natural_key(value)
     except (get_user_model().DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def pk_from(value):
+    """``value`` as a primary key of the user model (an integer, a UUID …), or None when it cannot be one."""
+    try:
+        return get_user_model()._meta.pk.to_python(value)
+    except (ValidationError, ValueError, TypeError, OverflowError):
         return None
 
 

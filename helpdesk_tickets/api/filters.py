@@ -1,9 +1,11 @@
-"""Filters of the REST API: django-filter FilterSets and the ticket ordering."""
+"""What filtering is the API's own: the ticket ordering, the on-demand backend, the small FilterSets.
 
-from datetime import UTC, timedelta
+The ticket filters are :class:`helpdesk_tickets.filters.TicketFilterSet`,
+shared with the staff queue; DRF's backend turns its errors into a 400
+naming the field.
+"""
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxLengthValidator, validate_slug
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,8 +13,10 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
-from .. import users
-from ..models import Department, Message, Priority, Status, Ticket
+from ..filters import SORT_ORDERINGS, TicketFilterSet, UTCDateTimeFilter
+from ..models import Department, Message
+
+__all__ = ["MessageFilterSet", "OfferedFilterSet", "OnDemandFilterBackend", "TicketFilterSet", "TicketOrderingFilter"]
 
 #: Ticket orderings a client may ask for (each also with a leading "-"), and the column behind each.
 TICKET_ORDERINGS = {
@@ -36,9 +40,19 @@ class TicketOrderingFilter(BaseFilterBackend):
     """
 
     ordering_param = "ordering"
+    #: The staff queue's name for it, with the queue's values (``SORT_ORDERINGS``).
+    sort_param = "sort"
 
     def get_ordering(self, request, queryset, view):
-        value = request.query_params.get(self.ordering_param) or DEFAULT_TICKET_ORDERING
+        value = request.query_params.get(self.ordering_param)
+        sort = request.query_params.get(self.sort_param)
+        if not value and sort:
+            value = SORT_ORDERINGS.get(sort)
+            if value is None:
+                raise ValidationError(
+                    {self.sort_param: [_("Unknown sort. Use one of: %s.") % ", ".join(SORT_ORDERINGS)]}
+                )
+        value = value or DEFAULT_TICKET_ORDERING
         descending = value.startswith("-")
         column = TICKET_ORDERINGS.get(value.lstrip("-") if value.count("-") <= 1 else "")
         if column is None:
@@ -63,7 +77,14 @@ class TicketOrderingFilter(BaseFilterBackend):
                 "in": "query",
                 "description": str(gettext_lazy("Sort order; a leading “-” sorts descending.")),
                 "schema": {"type": "string", "enum": ordering_choices(), "default": DEFAULT_TICKET_ORDERING},
-            }
+            },
+            {
+                "name": self.sort_param,
+                "required": False,
+                "in": "query",
+                "description": str(gettext_lazy("The staff queue's name for a descending ordering.")),
+                "schema": {"type": "string", "enum": list(SORT_ORDERINGS)},
+            },
         ]
 
 
@@ -82,87 +103,6 @@ class OnDemandFilterBackend(DjangoFilterBackend):
         if filterset_class is not None and request.query_params.keys().isdisjoint(filterset_class.base_filters):
             return queryset
         return super().filter_queryset(request, queryset, view)
-
-
-class UTCDateTimeField(django_filters.fields.IsoDateTimeField):
-    """An ISO 8601 date-time, in UTC once parsed.
-
-    Offsets beyond ±14:00 (no place on Earth has them) are refused: some
-    databases cannot store them and would fail the query.
-    """
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value is None:
-            return value
-        offset = value.utcoffset()
-        if offset is not None and abs(offset) > timedelta(hours=14):
-            raise DjangoValidationError(self.error_messages["invalid"], code="invalid")
-        try:
-            return value.astimezone(UTC)
-        except OverflowError as exc:
-            raise DjangoValidationError(self.error_messages["invalid"], code="invalid") from exc
-
-
-class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = UTCDateTimeField
-
-
-def _slug_filter(field_name, label):
-    # Validated as a slug before it reaches the database (no NUL bytes or
-    # other characters some backends refuse with an error).
-    return django_filters.CharFilter(
-        field_name=field_name, label=label, validators=[validate_slug, MaxLengthValidator(80)]
-    )
-
-
-class TicketFilterSet(django_filters.FilterSet):
-    """The filters of ``GET tickets/`` (SPEC §6)."""
-
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=gettext_lazy("Status (repeatable)"))
-    department = _slug_filter("department__slug", gettext_lazy("Department slug"))
-    ticket_type = _slug_filter("ticket_type__slug", gettext_lazy("Ticket type slug"))
-    product = _slug_filter("product__slug", gettext_lazy("Product slug"))
-    priority = django_filters.MultipleChoiceFilter(
-        choices=Priority.choices, label=gettext_lazy("Priority (repeatable)")
-    )
-    assignee = django_filters.CharFilter(
-        method="filter_assignee",
-        max_length=150,
-        label=gettext_lazy("Assignee's username, “me” or “none” (unassigned)"),
-    )
-    search = django_filters.CharFilter(
-        method="filter_search",
-        max_length=200,
-        label=gettext_lazy("Words of the subject or description, or a reference"),
-    )
-    created_after = UTCDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", label=gettext_lazy("Created at or after (ISO 8601)")
-    )
-    created_before = UTCDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", label=gettext_lazy("Created before (ISO 8601)")
-    )
-    activity_after = UTCDateTimeFilter(
-        field_name="last_activity_at",
-        lookup_expr="gt",
-        label=gettext_lazy("Changed or answered after (ISO 8601); for polling"),
-    )
-
-    class Meta:
-        model = Ticket
-        fields = []
-
-    def filter_assignee(self, queryset, name, value):
-        value = value.strip()
-        if value == "me":
-            return queryset.filter(assignee=self.request.user)
-        if value == "none":
-            return queryset.filter(assignee__isnull=True)
-        return queryset.filter(**{f"assignee__{users.username_field()}": value})
-
-    def filter_search(self, queryset, name, value):
-        # The same normalisation as the web queue (Persian letters and digits, case, spacing).
-        return queryset.search(value)
 
 
 class OfferedFilterSet(django_filters.FilterSet):

@@ -476,14 +476,25 @@ class TicketUpdateSerializer(serializers.Serializer):
     )
     department = BySlugField(queryset=Department.objects.all(), required=False)
 
+    def to_internal_value(self, data):
+        # SPEC §6: a field that does not exist (or cannot be written) is a 400 naming it, never ignored.
+        if isinstance(data, Mapping):
+            unknown = sorted(str(name) for name in data if name not in self.fields)
+            if unknown:
+                message = gettext_lazy("This field does not exist or cannot be changed.")
+                raise serializers.ValidationError({name[:100]: [message] for name in unknown})
+        return super().to_internal_value(data)
+
 
 class DuplicateSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    code = serializers.CharField(help_text=gettext_lazy("Stable machine code: duplicate or open_ticket_limit."))
     duplicate_of = serializers.CharField(help_text=gettext_lazy("Reference of the open ticket asking the same."))
 
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    code = serializers.CharField(help_text=gettext_lazy("Stable machine code, e.g. not_found or ticket_closed."))
 
 
 class StatsRowSerializer(serializers.Serializer):

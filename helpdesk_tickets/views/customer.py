@@ -6,7 +6,7 @@ goes through :mod:`helpdesk_tickets.services`.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -17,9 +17,10 @@ from django.views.generic.edit import FormView
 
 from .. import permissions, ratelimit, services, stats
 from ..conf import settings as app_settings
-from ..forms import ReplyForm, StatusFilterForm, TicketForm, apply_service_errors, attachment_limits
+from ..forms import ReplyForm, StatusFilterForm, TicketForm, attachment_limits
 from ..models import Attachment, Department, Message, Ticket, TicketType
 from ..text import normalize_text
+from .errors import REFUSALS, add_service_error
 from .mixins import HelpdeskPageMixin
 
 #: How many look-alike tickets the form page suggests.
@@ -219,22 +220,18 @@ class TicketCreateView(DepartmentStepMixin, HelpdeskPageMixin, FormView):
                 product=data.get("product"),
                 subject=data["subject"],
                 description=data["description"],
-                attachments=self.request.FILES.getlist("attachments"),
+                attachments=data["attachments"],
                 channel="web",
             )
         except services.DuplicateTicket as exc:
             return self.already_sent(exc.existing)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-            return self.form_invalid(form)
-        except services.OpenTicketLimitReached as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
-        except services.AttachmentsUnavailable as exc:
-            # Shown with what was typed; only the files must be chosen again.
-            form.add_error("attachments", str(exc))
+        except REFUSALS as exc:
+            # Shown again with what was typed. After a storage failure only the
+            # files must be chosen again, and the page says 503: nothing was sent.
+            status = add_service_error(form, exc)
             response = self.form_invalid(form)
-            response.status_code = 503
+            if status == 503:
+                response.status_code = status
             return response
         ratelimit.charge(self.request, "ticket_create")
         messages.success(
@@ -334,23 +331,17 @@ class TicketDetailView(CustomerTicketMixin, HelpdeskPageMixin, TemplateView):
                 ratelimit.check_rate(request, "reply")
                 message = services.post_reply(
                     ticket=self.ticket,
-                    author=request.user,
+                    actor=request.user,
                     body=self.form.cleaned_data["body"],
-                    attachments=request.FILES.getlist("attachments"),
+                    attachments=self.form.cleaned_data["attachments"],
                 )
             except services.TicketClosed as exc:
                 messages.error(request, str(exc))
                 return HttpResponseRedirect(self.ticket.get_absolute_url())
             except PermissionDenied:
                 raise Http404 from None
-            except ValidationError as exc:
-                apply_service_errors(self.form, exc)
-            except ratelimit.RateLimited as exc:
-                self.form.add_error(None, str(exc))
-                status = 429
-            except services.AttachmentsUnavailable as exc:
-                self.form.add_error("attachments", str(exc))
-                status = 503
+            except REFUSALS as exc:
+                status = add_service_error(self.form, exc)
             else:
                 ratelimit.charge(request, "reply")
                 messages.success(request, _("Your reply was added to the ticket."))
@@ -408,7 +399,7 @@ class TicketCloseView(_TicketActionView):
         if ticket.status == "closed":
             messages.info(self.request, _("This ticket is already closed."))
             return
-        services.close(ticket, by=self.request.user)
+        services.close(ticket, actor=self.request.user)
         messages.success(self.request, _("The ticket is closed. Thank you!"))
 
 
@@ -416,5 +407,5 @@ class TicketReopenView(_TicketActionView):
     """Reopen a resolved ticket whose problem came back."""
 
     def act(self, ticket):
-        services.reopen(ticket, by=self.request.user)
+        services.reopen(ticket, actor=self.request.user)
         messages.success(self.request, _("The ticket is open again; our team will follow up."))

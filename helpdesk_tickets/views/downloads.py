@@ -3,22 +3,16 @@
 Files are never served from ``MEDIA_URL``: this view checks that the user
 may see the ticket and the message the file belongs to (customers never get
 an internal note's files), then streams it from the configured storage as a
-download that the browser must not render or sniff.
+download that the browser must not render or sniff
+(:func:`helpdesk_tickets.downloads.attachment_response`, shared with the API).
 """
 
-from urllib.parse import quote
-
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.views import View
 
+from ..downloads import attachment_response
 from ..models import Attachment, Message, Ticket
-
-
-def content_disposition(name):
-    """``attachment`` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / 5987)."""
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name) or "file"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 class AttachmentDownloadView(LoginRequiredMixin, View):
@@ -38,19 +32,6 @@ class AttachmentDownloadView(LoginRequiredMixin, View):
         return attachment
 
     def get(self, request, *args, **kwargs):
-        attachment = self.get_attachment()
-        try:
-            handle = attachment.file.open("rb")
-        except (FileNotFoundError, OSError):
-            raise Http404 from None
-        response = FileResponse(handle, content_type=attachment.content_type or "application/octet-stream")
-        response["Content-Disposition"] = content_disposition(attachment.original_name)
-        if not response.has_header("Content-Length"):
-            response["Content-Length"] = str(attachment.size)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        # Private data: shared caches must not keep it.
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_response(self.get_attachment())
 
     head = get

@@ -8,7 +8,6 @@ departments is a 404.
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -16,18 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
-from .. import permissions, services, sla, stats, users
+from .. import permissions, services, stats, users
 from ..conf import settings as app_settings
+from ..filters import STATUS_OPEN, TicketFilterSet, queue_sort
 from ..models import OPEN_STATUSES, CannedReply, Department, Message, Status, Ticket
-from ..querysets import SORT_DUE
 from ..staff_forms import (
-    ASSIGNEE_MINE,
-    ASSIGNEE_UNASSIGNED,
-    SLA_AT_RISK,
-    SLA_BREACHED,
-    SLA_ON_TRACK,
-    SLA_PAUSED,
-    STATUS_ALL,
     DashboardForm,
     PhoneTicketForm,
     QueueFilterForm,
@@ -36,6 +28,7 @@ from ..staff_forms import (
     assignable_users,
     find_customers,
 )
+from .errors import REFUSALS, add_service_error, error_text
 from .mixins import AgentRequiredMixin
 
 
@@ -44,15 +37,6 @@ def staff_departments(user):
     if permissions.is_supervisor(user):
         return Department.objects.all()
     return Department.objects.filter(pk__in=permissions.agent_department_ids(user))
-
-
-def _error_text(exc):
-    """One readable line from a service error."""
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    if isinstance(exc, PermissionDenied):
-        return _("You may not make this change to this ticket.")
-    return str(exc)
 
 
 class StaffTicketMixin(AgentRequiredMixin):
@@ -88,45 +72,27 @@ class QueueView(AgentRequiredMixin, ListView):
         self.now = timezone.now()
         self.departments = staff_departments(user)
         dept_ids = self.departments.values("pk")
+        # Shown, not validated: the filter set below reads the values.
         self.filter_form = QueueFilterForm(
-            self.request.GET or None, departments=self.departments, assignees=assignable_users(dept_ids)
+            initial={**self.request.GET.dict(), "sort": queue_sort(self.request.GET)},
+            departments=self.departments,
+            assignees=assignable_users(dept_ids),
         )
-        filters = self.filter_form.filters() if self.request.GET else {}
         self.counts = self.summary_counts()
+        # The API's filters; an invalid value is left out rather than failing the page (a stale bookmark).
+        filterset = TicketFilterSet(
+            self.request.GET,
+            queryset=Ticket.objects.in_queue_of(user).with_related(),
+            request=self.request,
+            default_status=STATUS_OPEN,
+            ignore_unknown=True,
+            now=self.now,
+        )
+        applied = filterset.applied()
         # The default queue is every open ticket of the agent's departments: the summary has counted it already.
-        self.whole_queue = not any(v for k, v in filters.items() if k != "sort")
-        qs = Ticket.objects.in_queue_of(user).with_related()
-
-        status = filters.get("status")
-        if status == STATUS_ALL:
-            pass
-        elif status:
-            qs = qs.filter(status=status)
-        else:
-            qs = qs.filter(status__in=OPEN_STATUSES)
-        for name in ("department", "ticket_type", "product", "priority"):
-            if filters.get(name):
-                qs = qs.filter(**{name: filters[name]})
-        assignee = filters.get("assignee")
-        if assignee == ASSIGNEE_MINE:
-            qs = qs.filter(assignee=user)
-        elif assignee == ASSIGNEE_UNASSIGNED:
-            qs = qs.filter(assignee__isnull=True)
-        elif assignee:
-            qs = qs.filter(assignee_id=assignee)
-        sla_state = filters.get("sla")
-        if sla_state == SLA_BREACHED:
-            qs = qs.filter(sla.breached_q(self.now))
-        elif sla_state == SLA_AT_RISK:
-            qs = qs.filter(sla.at_risk_q(self.now))
-        elif sla_state == SLA_PAUSED:
-            qs = qs.filter(status__in=OPEN_STATUSES, sla_paused_at__isnull=False)
-        elif sla_state == SLA_ON_TRACK:
-            qs = qs.filter(sla_due__gt=self.now + sla.AT_RISK_WITHIN).exclude(sla.breached_q(self.now))
-        if filters.get("q"):
-            qs = qs.search(filters["q"])
-
-        return qs.queue_order(filters.get("sort") or SORT_DUE, searched=bool(filters.get("q")))
+        self.whole_queue = set(applied) <= {"status"} and applied.get("status", [STATUS_OPEN]) == [STATUS_OPEN]
+        searched = bool(applied.get("search") or applied.get("q"))
+        return filterset.qs.queue_order(queue_sort(self.request.GET), searched=searched)
 
     def summary_counts(self):
         """Open, mine, unassigned and breached tickets of the queue (one index-only pass on PostgreSQL)."""
@@ -178,25 +144,22 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
             try:
                 message = services.post_reply(
                     ticket=ticket,
-                    author=request.user,
+                    actor=request.user,
                     body=form.cleaned_data["body"],
                     attachments=form.cleaned_data["attachments"],
                     internal=internal,
                 )
-            except ValidationError as exc:
-                for field, errors in getattr(exc, "message_dict", {"body": exc.messages}).items():
-                    form.add_error(field if field in form.fields else None, errors)
-            except (services.HelpdeskError, PermissionDenied) as exc:
-                form.add_error(None, _error_text(exc))
+            except REFUSALS as exc:
+                add_service_error(form, exc)
             else:
                 messages.success(request, _("Internal note added.") if internal else _("Reply sent to the customer."))
                 self.warn_about_crossed_messages(form.cleaned_data.get("seen"), message)
                 if then_status and not internal and then_status != ticket.status:
                     # A second step on purpose: the reply has gone out (and been e-mailed) whatever happens here.
                     try:
-                        services.change_status(ticket, then_status, by=request.user)
-                    except (services.HelpdeskError, ValidationError, PermissionDenied) as exc:
-                        messages.error(request, _error_text(exc))
+                        services.change_status(ticket, then_status, actor=request.user)
+                    except REFUSALS as exc:
+                        messages.error(request, error_text(exc))
                 return HttpResponseRedirect(f"{ticket.get_staff_url()}#message-{message.pk}")
         return self.render_to_response(self.get_context_data(reply_form=form), status=400)
 
@@ -266,9 +229,9 @@ class StaffTicketUpdateView(StaffTicketMixin, View):
             messages.info(request, _("Nothing changed."))
             return HttpResponseRedirect(detail_url)
         try:
-            services.update_ticket(ticket, by=request.user, **changes)
-        except (services.HelpdeskError, ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            services.update_ticket(ticket, actor=request.user, **changes)
+        except REFUSALS as exc:
+            messages.error(request, error_text(exc))
             return HttpResponseRedirect(detail_url)
         messages.success(request, _("Ticket %(reference)s updated.") % {"reference": ticket.reference})
         if "department" in changes and not Ticket.objects.in_queue_of(request.user).filter(pk=ticket.pk).exists():
@@ -331,15 +294,12 @@ class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
                     attachments=data["attachments"],
                     priority=data["priority"],
                     channel="phone",
-                    created_by=request.user,
+                    actor=request.user,
                 )
             except services.DuplicateTicket as exc:
                 duplicate = exc.existing
-            except ValidationError as exc:
-                for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
-                    form.add_error(field if field in form.fields else None, errors)
-            except (services.HelpdeskError, PermissionDenied) as exc:
-                form.add_error(None, _error_text(exc))
+            except REFUSALS as exc:
+                add_service_error(form, exc)
             else:
                 messages.success(
                     request,

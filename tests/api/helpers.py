@@ -37,7 +37,7 @@ class World:
         self.public_attachment = self.ticket.messages.get().attachments.get()
         note = services.post_reply(
             ticket=self.ticket,
-            author=self.users["agent"],
+            actor=self.users["agent"],
             body="Internal note",
             internal=True,
             attachments=[upload("internal.png")],

@@ -4,6 +4,7 @@ from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from helpdesk_tickets import services
 from tests.api.helpers import World
@@ -27,9 +28,24 @@ def test_download_is_an_attachment_with_safe_headers(world):
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 
+def test_the_web_download_answers_the_same_headers(world):
+    message = services.post_reply(
+        ticket=world.ticket, actor=world.users["customer"], body="Photo", attachments=[upload('عکس "خطا".png')]
+    )
+    attachment = message.attachments.get()
+    client = world.client("customer")
+    client.force_login(world.users["customer"])
+    api = client.get(download_url(world.ticket, attachment))
+    web = client.get(reverse("helpdesk_tickets:attachment_download", args=[world.ticket.reference, attachment.pk]))
+    assert api.status_code == web.status_code == 200
+    for header in ("Content-Disposition", "Content-Type", "Content-Length", "X-Content-Type-Options", "Cache-Control"):
+        assert api[header] == web[header], header
+    assert api["Content-Disposition"].startswith("attachment; filename=\"file.png\"; filename*=UTF-8''")
+
+
 def test_a_persian_file_name_survives_the_header(world):
     message = services.post_reply(
-        ticket=world.ticket, author=world.users["customer"], body="Photo", attachments=[upload("عکس خطا.png")]
+        ticket=world.ticket, actor=world.users["customer"], body="Photo", attachments=[upload("عکس خطا.png")]
     )
     attachment = message.attachments.get()
     disposition = world.client("customer").get(download_url(world.ticket, attachment))["Content-Disposition"]
@@ -40,7 +56,7 @@ def test_a_persian_file_name_survives_the_header(world):
 def test_html_is_never_served_as_html(world):
     message = services.post_reply(
         ticket=world.ticket,
-        author=world.users["customer"],
+        actor=world.users["customer"],
         body="Log",
         attachments=[SimpleUploadedFile("page.txt", b"<script>alert(1)</script>")],
     )

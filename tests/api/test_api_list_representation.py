@@ -48,27 +48,27 @@ def varied(world):
 
     tickets["unassigned_no_product"] = new(product=None, priority=Priority.LOW)
     tickets["assigned"] = new(priority=Priority.URGENT)
-    services.assign(tickets["assigned"], agent, by=agent)
+    services.assign(tickets["assigned"], agent, actor=agent)
 
     tickets["in_progress"] = make_ticket(customer, world.department, kind, product=untranslated, priority=Priority.HIGH)
-    services.change_status(tickets["in_progress"], Status.IN_PROGRESS, by=agent)
+    services.change_status(tickets["in_progress"], Status.IN_PROGRESS, actor=agent)
 
     # A public staff reply pauses the SLA (awaiting the customer) and is unread.
     tickets["awaiting_unread"] = new()
-    services.post_reply(ticket=tickets["awaiting_unread"], author=agent, body="Which invoice?")
+    services.post_reply(ticket=tickets["awaiting_unread"], actor=agent, body="Which invoice?")
 
     tickets["answered_read"] = new()
-    services.post_reply(ticket=tickets["answered_read"], author=agent, body="Done?")
-    services.post_reply(ticket=tickets["answered_read"], author=customer, body="Not yet")
+    services.post_reply(ticket=tickets["answered_read"], actor=agent, body="Done?")
+    services.post_reply(ticket=tickets["answered_read"], actor=customer, body="Not yet")
     services.mark_read(tickets["answered_read"], customer)
 
     tickets["resolved"] = new()
-    services.post_reply(ticket=tickets["resolved"], author=agent, body="Fixed")
-    services.change_status(tickets["resolved"], Status.RESOLVED, by=agent)
+    services.post_reply(ticket=tickets["resolved"], actor=agent, body="Fixed")
+    services.change_status(tickets["resolved"], Status.RESOLVED, actor=agent)
 
     tickets["closed"] = new()
-    services.assign(tickets["closed"], agent, by=agent)
-    services.close(tickets["closed"], by=customer)
+    services.assign(tickets["closed"], agent, actor=agent)
+    services.close(tickets["closed"], actor=customer)
 
     tickets["phone_nameless"] = services.create_ticket(
         requester=nameless,
@@ -77,7 +77,7 @@ def varied(world):
         subject="Called about «billing»",
         description="By phone",
         channel=Channel.PHONE,
-        created_by=agent,
+        actor=agent,
     )
     tickets["other_department"] = services.create_ticket(
         requester=customer, department=other, ticket_type=kind, subject="Elsewhere", description="Elsewhere"

@@ -63,7 +63,7 @@ def test_staff_post_internal_notes_customers_may_not(world):
 
 
 def test_a_reply_to_a_closed_ticket_is_a_409(world):
-    services.close(world.ticket, by=world.users["customer"])
+    services.close(world.ticket, actor=world.users["customer"])
     response = world.client("customer").post(url(world), {"body": "One more thing"}, format="json")
     assert response.status_code == 409
     assert "closed" in response.json()["detail"]
@@ -91,13 +91,13 @@ def test_polling_for_new_replies(world):
     client = world.client("customer")
     first = client.get(url(world)).json()["results"]
     since = first[-1]["created_at"]
-    services.post_reply(ticket=world.ticket, author=world.users["agent"], body="Fixed, please check")
+    services.post_reply(ticket=world.ticket, actor=world.users["agent"], body="Fixed, please check")
     new = client.get(url(world), {"created_after": since}).json()["results"]
     assert [m["body"] for m in new] == ["Fixed, please check"]
 
 
 def test_reading_the_thread_marks_staff_replies_read(world):
-    services.post_reply(ticket=world.ticket, author=world.users["agent"], body="Answer")
+    services.post_reply(ticket=world.ticket, actor=world.users["agent"], body="Answer")
     client = world.client("customer")
     assert client.get(f"/api/tickets/{world.ticket.reference}/").json()["has_unread_reply"] is True
     client.get(url(world))
@@ -114,7 +114,7 @@ def test_an_idempotent_reply_is_posted_once(world):
 
 def test_thread_pages_by_cursor(world):
     for n in range(4):
-        services.post_reply(ticket=world.ticket, author=world.users["customer"], body=f"Message {n}")
+        services.post_reply(ticket=world.ticket, actor=world.users["customer"], body=f"Message {n}")
     client, bodies, next_url = world.client("customer"), [], url(world) + "?page_size=2"
     while next_url:
         page = client.get(next_url).json()

@@ -78,7 +78,7 @@ def test_role_matrix(world, role, name, method, path, body, expected):
 
 @pytest.mark.parametrize(("role", "expected"), [(CUST, 200), (OTHER, 404), (OAGENT, 404), (AGENT, 200), (SUPER, 200)])
 def test_reopen_a_resolved_ticket(world, role, expected):
-    services.resolve(world.ticket, by=world.users[AGENT])
+    services.resolve(world.ticket, actor=world.users[AGENT])
     response = world.client(role).post(f"/api/tickets/{world.ticket.reference}/reopen/")
     assert response.status_code == expected
     if expected == 200:

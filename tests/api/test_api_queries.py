@@ -50,8 +50,8 @@ def setup(db):
 def _tickets(department, customer, agent, n):
     for i in range(n):
         ticket = make_ticket(customer, department, subject=f"Question {i}", attachments=[upload()])
-        services.assign(ticket, agent, by=agent)
-        services.post_reply(ticket=ticket, author=agent, body="Answer")
+        services.assign(ticket, agent, actor=agent)
+        services.post_reply(ticket=ticket, actor=agent, body="Answer")
 
 
 @pytest.mark.parametrize(("role", "expected"), [("customer", 5), ("agent", 5)])
@@ -73,9 +73,9 @@ def _varied_tickets(department, customer, agent, n, *, others=True):
         product = None if i % 2 else ProductFactory()
         ticket = make_ticket(requester, department, TicketTypeFactory(), product=product)
         if i % 4 == 1:
-            services.assign(ticket, agent, by=agent)
+            services.assign(ticket, agent, actor=agent)
         if i % 5 == 2:
-            services.post_reply(ticket=ticket, author=agent, body="Answer")
+            services.post_reply(ticket=ticket, actor=agent, body="Answer")
 
 
 @pytest.mark.parametrize(("role", "expected"), [("customer", 5), ("agent", 5), ("supervisor", 4)])
@@ -131,7 +131,7 @@ def test_thread(setup, get_with, role, expected):
     def add(n):
         for i in range(n):
             author = agent if i % 2 else customer
-            services.post_reply(ticket=ticket, author=author, body=f"Message {i}", attachments=[upload(), upload()])
+            services.post_reply(ticket=ticket, actor=author, body=f"Message {i}", attachments=[upload(), upload()])
         services.mark_read(ticket, customer)
 
     add(2)

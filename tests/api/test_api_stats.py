@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 def test_supervisor_gets_every_department(world):
     make_ticket(world.users["other_customer"], world.other_department, world.ticket_type)
-    services.post_reply(ticket=world.ticket, author=world.users["agent"], body="Answer")
+    services.post_reply(ticket=world.ticket, actor=world.users["agent"], body="Answer")
     body = world.client("supervisor").get("/api/stats/").json()
     assert body["overall"]["tickets"] == 2 and body["overall"]["answered"] == 1
     assert body["overall"]["by_status"]["awaiting_customer"] == 1 and body["overall"]["by_status"]["new"] == 1

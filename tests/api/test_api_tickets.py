@@ -47,12 +47,12 @@ def test_the_answer_to_a_new_ticket_is_the_ticket_as_stored(world):
 def test_opening_a_ticket_runs_a_fixed_number_of_queries(
     world, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
-    # The token and its user; the department, type and product with whether they
-    # are offered; the service's transaction (a savepoint here, BEGIN and COMMIT in a
-    # real request) writing the ticket, its first message and its "created" event;
-    # after commit, the department's agents to e-mail.
+    # The token and its user; the department, type and product (one lookup each)
+    # and whether the two are offered there; the service's transaction (a savepoint
+    # here, BEGIN and COMMIT in a real request) writing the ticket, its first message
+    # and its "created" event; after commit, the department's agents to e-mail.
     client = world.client("customer")
-    with django_assert_num_queries(8), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_num_queries(11), django_capture_on_commit_callbacks(execute=True):
         response = client.post("/api/tickets/", {**NEW, "product": "hosting"}, format="json")
     assert response.status_code == 201
     assert [m.to for m in mail.outbox] == [[world.users["agent"].email]]
@@ -161,6 +161,7 @@ def test_a_duplicate_is_a_409_naming_the_open_ticket(world):
     again = client.post("/api/tickets/", {**NEW, "subject": " کتاب ", "description": "error 500"}, format="json")
     assert again.status_code == 409
     assert again.json()["duplicate_of"] == first and first in again.json()["detail"]
+    assert again.json()["code"] == "duplicate"
     assert Ticket.objects.filter(requester=world.users["customer"], subject__contains="تاب").count() == 1
 
 
@@ -168,6 +169,20 @@ def test_the_open_ticket_limit_is_a_409(world, settings):
     settings.HELPDESK_TICKETS = {**settings.HELPDESK_TICKETS, "MAX_OPEN_TICKETS_PER_CUSTOMER": 1}
     response = world.client("customer").post("/api/tickets/", NEW, format="json")
     assert response.status_code == 409 and "duplicate_of" not in response.json()
+    assert response.json()["code"] == "open_ticket_limit"
+
+
+def test_every_error_that_is_not_a_field_error_carries_a_code(world):
+    customer, agent = world.client("customer"), world.client("agent")
+    url = f"/api/tickets/{world.ticket.reference}/"
+    assert customer.get("/api/tickets/HD-NOSUCH00/").json()["code"] == "not_found"
+    assert customer.patch(url, {"priority": "high"}, format="json").json()["code"] == "permission_denied"
+    agent.post(f"{url}close/")
+    closed = customer.post(f"{url}messages/", {"body": "Hello?"}, format="json")
+    assert closed.status_code == 409 and closed.json()["code"] == "ticket_closed"
+    # A refused move stays a field error, as before.
+    refused = agent.patch(url, {"status": "in_progress"}, format="json")
+    assert refused.status_code == 400 and list(refused.json()) == ["status"]
 
 
 def test_idempotency_key_replays_the_first_response(world):
@@ -222,10 +237,15 @@ def test_staff_change_status_priority_assignee_and_department(world):
 
 
 def test_customer_fields_cannot_be_changed_by_patch(world):
+    # SPEC §6: a field the caller may not write is a 400 naming it, never a silent 200.
     url = f"/api/tickets/{world.ticket.reference}/"
-    response = world.client("agent").patch(url, {"subject": "Changed", "requester": "customer2"}, format="json")
-    assert response.status_code == 200
+    response = world.client("agent").patch(
+        url, {"subject": "Changed", "requester": "customer2", "priority": "high"}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"subject", "requester"}
     world.ticket.refresh_from_db()
+    assert world.ticket.priority != "high"
     assert world.ticket.subject != "Changed" and world.ticket.requester == world.users["customer"]
 
 
@@ -247,7 +267,7 @@ def test_invalid_staff_changes_are_a_400_naming_the_field(world, change, field):
 
 
 def test_a_forbidden_status_move_is_a_400_on_status(world):
-    services.close(world.ticket, by=world.users["agent"])
+    services.close(world.ticket, actor=world.users["agent"])
     response = world.client("agent").patch(
         f"/api/tickets/{world.ticket.reference}/", {"status": "in_progress"}, format="json"
     )
@@ -255,7 +275,7 @@ def test_a_forbidden_status_move_is_a_400_on_status(world):
 
 
 def test_changes_are_all_or_nothing(world):
-    services.close(world.ticket, by=world.users["agent"])
+    services.close(world.ticket, actor=world.users["agent"])
     response = world.client("agent").patch(
         f"/api/tickets/{world.ticket.reference}/", {"priority": "urgent", "status": "new"}, format="json"
     )
@@ -289,9 +309,9 @@ def queue(world):
     customer = world.users["customer"]
     kinds = TicketTypeFactory(slug="bug")
     urgent = make_ticket(customer, world.department, kinds, subject="Printer on fire", priority="urgent")
-    services.assign(urgent, world.users["agent"], by=world.users["agent"])
+    services.assign(urgent, world.users["agent"], actor=world.users["agent"])
     persian = make_ticket(UserFactory(), world.department, world.ticket_type, subject="مشكل در ورود")
-    services.change_status(persian, Status.IN_PROGRESS, by=world.users["agent"])
+    services.change_status(persian, Status.IN_PROGRESS, actor=world.users["agent"])
     elsewhere = make_ticket(customer, DepartmentFactory(slug="elsewhere"), world.ticket_type)
     return {"first": world.ticket, "urgent": urgent, "persian": persian, "elsewhere": elsewhere}
 
@@ -359,6 +379,8 @@ REFUSED_BY_FILTER = {
     "priority": "1",
     "assignee": "x" * 151,
     "search": "x" * 201,
+    "q": "x" * 201,
+    "sla": "late",
     "created_after": "yesterday",
     "created_before": "yesterday",
     "activity_after": "yesterday",

@@ -1,12 +1,16 @@
-"""Idempotency-Key handling in the service layer (``services.run_idempotent``)."""
+"""Idempotency-Key handling (``helpdesk_tickets.api.idempotency.run_idempotent``)."""
 
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from helpdesk_tickets import services
+from helpdesk_tickets.api import idempotency
 from helpdesk_tickets.models import IdempotencyKey, Ticket
 from tests.core.helpers import Desk
 from tests.factories import UserFactory
@@ -22,7 +26,7 @@ class Operation:
 
     @property
     def fingerprint(self):
-        return services.request_fingerprint({"subject": self.subject, "description": self.description})
+        return idempotency.request_fingerprint({"subject": self.subject, "description": self.description})
 
     def __call__(self):
         self.runs += 1
@@ -30,7 +34,7 @@ class Operation:
         return 201, {"reference": ticket.reference}
 
     def run(self, key="key-1", user=None):
-        return services.run_idempotent(
+        return idempotency.run_idempotent(
             user=user or self.desk.customer, key=key, fingerprint=self.fingerprint, operation=self
         )
 
@@ -52,8 +56,10 @@ def test_a_repeated_key_replays_the_first_answer_and_creates_nothing(desk):
 
 
 def test_the_fingerprint_ignores_key_order():
-    assert services.request_fingerprint({"a": 1, "b": [1, 2]}) == services.request_fingerprint({"b": [1, 2], "a": 1})
-    assert services.request_fingerprint({"a": 1}) != services.request_fingerprint({"a": 2})
+    assert idempotency.request_fingerprint({"a": 1, "b": [1, 2]}) == idempotency.request_fingerprint(
+        {"b": [1, 2], "a": 1}
+    )
+    assert idempotency.request_fingerprint({"a": 1}) != idempotency.request_fingerprint({"a": 2})
 
 
 def test_the_same_key_with_different_content_is_refused(desk):
@@ -116,9 +122,21 @@ def test_a_failed_request_keeps_no_key_so_a_retry_runs_again(desk):
 
 def test_the_stored_answer_is_what_the_operation_returned(desk):
     user = UserFactory()
-    services.run_idempotent(user=user, key="x", fingerprint="f", operation=lambda: (409, {"detail": "dup", "n": [1]}))
-    assert services.run_idempotent(user=user, key="x", fingerprint="f", operation=lambda: (500, {})) == (
+    idempotency.run_idempotent(
+        user=user, key="x", fingerprint="f", operation=lambda: (409, {"detail": "dup", "n": [1]})
+    )
+    assert idempotency.run_idempotent(user=user, key="x", fingerprint="f", operation=lambda: (500, {})) == (
         409,
         {"detail": "dup", "n": [1]},
         True,
     )
+
+
+def test_requests_with_one_key_queue_on_the_key_row_not_on_the_user_row(desk):
+    with CaptureQueriesContext(connection) as queries:
+        Operation(desk).run()
+    locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    users_table = get_user_model()._meta.db_table
+    assert not [sql for sql in locking if users_table in sql]
+    if connection.features.has_select_for_update:
+        assert any(IdempotencyKey._meta.db_table in sql for sql in locking)

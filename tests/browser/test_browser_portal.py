@@ -102,7 +102,7 @@ def journey(language, tmp_path):
     agent = make_agent(tech, username="reza", first_name="Reza")
     # A measured average first response for the department: 20 minutes.
     answered = open_ticket(UserFactory(), tech, bug, subject="Old", description="Old")
-    services.post_reply(ticket=answered, author=agent, body="Done")
+    services.post_reply(ticket=answered, actor=agent, body="Done")
     Ticket.objects.filter(pk=answered.pk).update(first_response_seconds=20 * 60)
     # An open ticket of the customer's that looks like the one they are about to send.
     earlier = open_ticket(customer, tech, bug, subject=TEXT[language]["similar_subject"], description="...")
@@ -168,7 +168,7 @@ def test_whole_journey(page, live_server, language, journey, tmp_path):
     page.snap("ticket-sent")
 
     # An agent answers; the list marks the unread reply, the thread shows it apart.
-    services.post_reply(ticket=ticket, author=journey["agent"], body="We are on it.")
+    services.post_reply(ticket=ticket, actor=journey["agent"], body="We are on it.")
     page.get_by_role("link", name=text["ticket_list"], exact=True).first.click()
     page.wait_for_url(re.compile(r"/support/$"))
     first_row = page.locator(".hdt-ticket-row").first

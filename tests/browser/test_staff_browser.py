@@ -126,4 +126,4 @@ def test_working_session(page, live_server, language, day):
     overall = page.locator(".hdt-staff-figures tfoot").first.inner_text()
     assert "100" in overall or "۱۰۰" in overall  # the one first response was within its target
     page.snap("dashboard")
-    services.close(phone, by=day["agent"])
+    services.close(phone, actor=day["agent"])

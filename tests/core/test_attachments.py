@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import DatabaseError
 
-from helpdesk_tickets import attachments, services
+from helpdesk_tickets import attachments, notifications, services
 from helpdesk_tickets.models import Attachment, Message, Ticket
+from helpdesk_tickets.services import _transactions
 from tests.core.helpers import Desk
 from tests.factories import PDF, PNG, upload
 
@@ -146,7 +147,7 @@ def test_a_database_failure_after_the_upload_deletes_the_stored_file(desk, monke
     def broken_record(*args, **kwargs):
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr(services, "_record", broken_record)
+    monkeypatch.setattr(_transactions, "record", broken_record)
     before = stored_files()
 
     with pytest.raises(DatabaseError):
@@ -163,9 +164,9 @@ def test_a_failed_reply_leaves_no_message_and_no_file(desk, monkeypatch):
     def broken_notify(*args, **kwargs):
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr(services.notifications, "notify", broken_notify)
+    monkeypatch.setattr(notifications, "notify", broken_notify)
     with pytest.raises(DatabaseError):
-        services.post_reply(ticket=ticket, author=desk.agent, body="see attached", attachments=[upload()])
+        services.post_reply(ticket=ticket, actor=desk.agent, body="see attached", attachments=[upload()])
 
     assert ticket.messages.count() == 1 and not Attachment.objects.exists()
     assert stored_files() == before

@@ -12,6 +12,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from helpdesk_tickets import services
+from helpdesk_tickets.api import idempotency
 from helpdesk_tickets.models import IdempotencyKey, Message, Ticket
 from tests.factories import DepartmentFactory, TicketTypeFactory, UserFactory
 from tests.paths import ROOT
@@ -113,7 +114,7 @@ def test_distinct_submissions_at_once_all_succeed_with_unique_references():
 def test_same_idempotency_key_from_many_threads_creates_one_ticket():
     requester, department, ticket_type = UserFactory(), DepartmentFactory(), TicketTypeFactory()
     # Distinct content per call would be a reused key; identical content is a retry.
-    fingerprint = services.request_fingerprint({"subject": "Refund", "description": "Please refund order 12."})
+    fingerprint = idempotency.request_fingerprint({"subject": "Refund", "description": "Please refund order 12."})
 
     def submit(i):
         def operation():
@@ -126,7 +127,7 @@ def test_same_idempotency_key_from_many_threads_creates_one_ticket():
             )
             return 201, {"reference": ticket.reference}
 
-        return services.run_idempotent(user=requester, key="retry-1", fingerprint=fingerprint, operation=operation)
+        return idempotency.run_idempotent(user=requester, key="retry-1", fingerprint=fingerprint, operation=operation)
 
     results = run_at_once(8, submit)
 
@@ -143,7 +144,7 @@ def test_same_idempotency_key_whose_request_fails_fails_alike_for_every_caller()
     first = services.create_ticket(
         requester=requester, department=department, ticket_type=ticket_type, subject="Refund", description="Order 12."
     )
-    fingerprint = services.request_fingerprint({"subject": "Refund", "description": "Order 12."})
+    fingerprint = idempotency.request_fingerprint({"subject": "Refund", "description": "Order 12."})
 
     def submit(i):
         def operation():
@@ -156,7 +157,7 @@ def test_same_idempotency_key_whose_request_fails_fails_alike_for_every_caller()
             )
             return 201, {}
 
-        return services.run_idempotent(user=requester, key="retry-2", fingerprint=fingerprint, operation=operation)
+        return idempotency.run_idempotent(user=requester, key="retry-2", fingerprint=fingerprint, operation=operation)
 
     results = run_at_once(8, submit)
 
@@ -180,6 +181,7 @@ import django
 django.setup()
 from django.db import connection
 from helpdesk_tickets import services
+from helpdesk_tickets.api import idempotency
 from helpdesk_tickets.models import Department, TicketType
 from django.contrib.auth import get_user_model
 from tests.paths import ROOT

@@ -72,7 +72,7 @@ def test_another_customer_does_not_block(desk):
 @pytest.mark.parametrize("done", ["resolve", "close"])
 def test_resolved_and_closed_tickets_do_not_block(desk, done):
     first = desk.ticket()
-    getattr(services, done)(first, by=desk.agent)
+    getattr(services, done)(first, actor=desk.agent)
     assert Ticket.objects.get(pk=first.pk).duplicate_key is None
 
     second = desk.ticket()
@@ -112,8 +112,8 @@ def test_find_duplicate_answers_without_creating(desk):
 
 def test_a_reopened_ticket_guards_again(desk):
     first = desk.ticket()
-    services.resolve(first, by=desk.agent)
-    services.reopen(first, by=desk.customer)
+    services.resolve(first, actor=desk.agent)
+    services.reopen(first, actor=desk.customer)
     with pytest.raises(services.DuplicateTicket) as refused:
         desk.ticket()
     assert refused.value.existing == first
@@ -121,10 +121,10 @@ def test_a_reopened_ticket_guards_again(desk):
 
 def test_reopening_does_not_take_the_key_from_a_newer_twin(desk):
     first = desk.ticket()
-    services.resolve(first, by=desk.agent)
+    services.resolve(first, actor=desk.agent)
     second = desk.ticket()
 
-    services.reopen(first, by=desk.customer)
+    services.reopen(first, actor=desk.customer)
 
     assert Ticket.objects.get(pk=first.pk).status == Status.IN_PROGRESS
     assert Ticket.objects.get(pk=second.pk).duplicate_key is not None
@@ -136,7 +136,7 @@ def test_reopening_does_not_take_the_key_from_a_newer_twin(desk):
 def test_moving_to_another_department_carries_the_guard(desk):
     other = DepartmentFactory()
     first = desk.ticket()
-    services.change_department(first, other, by=make_supervisor())
+    services.change_department(first, other, actor=make_supervisor())
 
     desk.ticket()  # the old department no longer holds this request
     with pytest.raises(services.DuplicateTicket) as refused:

@@ -22,6 +22,7 @@ from django.test import override_settings
 
 from helpdesk_tickets import notifications, services
 from helpdesk_tickets.models import Attachment, Message, Ticket, TicketEvent
+from helpdesk_tickets.services import _files, _transactions
 from tests.factories import token_client, upload, web_client
 
 pytestmark = pytest.mark.django_db
@@ -95,16 +96,16 @@ def test_smtp_down_api_create_and_reply_still_answer_201(desk, django_capture_on
 # database errors in the middle of a write
 
 
-@pytest.mark.parametrize("failing", ["_record", "_store_files"])
-def test_database_error_mid_create_writes_nothing(desk, failing):
+@pytest.mark.parametrize(("module", "failing"), [(_transactions, "record"), (_files, "store_files")])
+def test_database_error_mid_create_writes_nothing(desk, module, failing):
     before = stored_files()
-    real = getattr(services, failing)
+    real = getattr(module, failing)
 
     def fail_after_work(*args, **kwargs):
         real(*args, **kwargs)  # the step itself happens (rows, files), then the connection drops
         raise OperationalError("server closed the connection unexpectedly")
 
-    with mock.patch.object(services, failing, side_effect=fail_after_work):
+    with mock.patch.object(module, failing, side_effect=fail_after_work):
         with pytest.raises(OperationalError):
             desk.open(attachments=[upload(), upload("b.png")])
     assert not Ticket.objects.exists() and not Message.objects.exists()
@@ -116,7 +117,7 @@ def test_database_error_mid_create_through_the_web_is_a_500_with_nothing_written
     web_client(client, desk.customer)
     client.raise_request_exception = False
     before = stored_files()
-    with mock.patch.object(services, "_record", side_effect=DatabaseError("disk full")):
+    with mock.patch.object(_transactions, "record", side_effect=DatabaseError("disk full")):
         response = client.post(
             desk.form_url(), {"subject": "Invoice", "description": "See attached.", "attachments": [upload()]}
         )
@@ -129,13 +130,13 @@ def test_database_error_mid_create_through_the_web_is_a_500_with_nothing_written
 
 def test_database_error_mid_reply_leaves_the_ticket_as_it_was(desk):
     ticket = desk.open()
-    services.post_reply(ticket=ticket, author=desk.agent, body="Which order?")
+    services.post_reply(ticket=ticket, actor=desk.agent, body="Which order?")
     ticket.refresh_from_db()
     snapshot = (ticket.status, ticket.message_count, ticket.last_activity_at)
     before = stored_files()
-    with mock.patch.object(services, "_copy_state", side_effect=DatabaseError("lost connection")):
+    with mock.patch.object(_transactions, "copy_state", side_effect=DatabaseError("lost connection")):
         with pytest.raises(DatabaseError):
-            services.post_reply(ticket=ticket, author=desk.customer, body="Order 7", attachments=[upload()])
+            services.post_reply(ticket=ticket, actor=desk.customer, body="Order 7", attachments=[upload()])
     ticket.refresh_from_db()
     assert (ticket.status, ticket.message_count, ticket.last_activity_at) == snapshot
     assert Message.objects.filter(ticket=ticket).count() == 2
@@ -145,7 +146,7 @@ def test_database_error_mid_reply_leaves_the_ticket_as_it_was(desk):
 @pytest.mark.django_db(transaction=True)  # retried only as the outermost transaction
 def test_a_deadlock_victim_is_retried_and_its_files_are_not_left_behind(desk):
     before = stored_files()
-    real = services._record
+    real = _transactions.record
     calls = []
 
     def deadlock_once(*args, **kwargs):
@@ -154,7 +155,7 @@ def test_a_deadlock_victim_is_retried_and_its_files_are_not_left_behind(desk):
             raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
         return real(*args, **kwargs)
 
-    with mock.patch.object(services, "_record", side_effect=deadlock_once):
+    with mock.patch.object(_transactions, "record", side_effect=deadlock_once):
         ticket = desk.open(attachments=[upload()])
     assert len(calls) == 2 and Ticket.objects.count() == 1
     # One file for the one attachment row: the victim's upload was removed.
@@ -238,7 +239,7 @@ def test_storage_down_through_the_api_is_503_and_a_retry_with_the_same_key_succe
 
 def test_an_orphan_that_cannot_be_deleted_is_logged_and_the_original_error_raised(desk, caplog):
     with (
-        mock.patch.object(services, "_record", side_effect=DatabaseError("gone")),
+        mock.patch.object(_transactions, "record", side_effect=DatabaseError("gone")),
         mock.patch.object(FileSystemStorage, "delete", side_effect=OSError("read-only file system")),
         caplog.at_level(logging.WARNING, logger="helpdesk_tickets"),
     ):
@@ -253,7 +254,7 @@ def test_housekeeping_sweeps_orphans_that_could_not_be_deleted_at_once(desk):
     kept = desk.open(subject="Kept", attachments=[upload("kept.png")])
     before = stored_files()
     with (
-        mock.patch.object(services, "_record", side_effect=DatabaseError("gone")),
+        mock.patch.object(_transactions, "record", side_effect=DatabaseError("gone")),
         mock.patch.object(FileSystemStorage, "delete", side_effect=OSError("storage down too")),
     ):
         with pytest.raises(DatabaseError):

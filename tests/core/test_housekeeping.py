@@ -33,12 +33,12 @@ def test_resolved_tickets_close_after_the_configured_days():
     desk = make_desk()
     with at(T0):
         old, recent, open_ticket = desk.ticket(), desk.ticket(), desk.ticket()
-        services.post_reply(ticket=old, author=desk.agent, body="done")
-        services.resolve(old, by=desk.agent)
-        services.post_reply(ticket=open_ticket, author=desk.agent, body="hm")
+        services.post_reply(ticket=old, actor=desk.agent, body="done")
+        services.resolve(old, actor=desk.agent)
+        services.post_reply(ticket=open_ticket, actor=desk.agent, body="hm")
     with at(T0 + timedelta(days=5)):
-        services.post_reply(ticket=recent, author=desk.agent, body="done")
-        services.resolve(recent, by=desk.agent)
+        services.post_reply(ticket=recent, actor=desk.agent, body="done")
+        services.resolve(recent, actor=desk.agent)
 
     output = run(T0 + timedelta(days=7, hours=1))
 
@@ -56,7 +56,7 @@ def test_breaches_are_flagged_once():
     with at(T0):
         late, answered = desk.ticket(), desk.ticket()
     with at(T0 + timedelta(minutes=10)):
-        services.post_reply(ticket=answered, author=desk.agent, body="on it")
+        services.post_reply(ticket=answered, actor=desk.agent, body="on it")
 
     assert "flagged 0" in run(T0 + timedelta(minutes=20))  # nothing due yet
     assert "flagged 1" in run(T0 + timedelta(minutes=31))
@@ -73,7 +73,7 @@ def test_second_run_changes_nothing():
     desk = make_desk()
     with at(T0):
         ticket = desk.ticket()
-        services.resolve(ticket, by=desk.agent)
+        services.resolve(ticket, actor=desk.agent)
     later = T0 + timedelta(days=2)
     run(later)
     snapshot = (Ticket.objects.get(pk=ticket.pk).updated_at, TicketEvent.objects.count())
@@ -98,9 +98,9 @@ def test_recompute_due_times_after_a_holiday_is_added():
         # Thursday 2026-11-26 19:50 UTC: due Saturday 08:20 (Friday is the weekend).
         with at(datetime(2026, 11, 26, 19, 50, tzinfo=UTC)):
             waiting, answered = desk.ticket(), desk.ticket()
-            services.post_reply(ticket=answered, author=desk.agent, body="hi")
+            services.post_reply(ticket=answered, actor=desk.agent, body="hi")
         closed = desk.ticket()
-        services.close(closed, by=desk.agent)
+        services.close(closed, actor=desk.agent)
         assert waiting.first_response_due == datetime(2026, 11, 28, 8, 20, tzinfo=UTC)
         Holiday.objects.create(date=date(2026, 11, 28))
         out = StringIO()
@@ -118,3 +118,23 @@ def test_recompute_due_times_after_a_holiday_is_added():
     # Nothing left to move on a second run.
     with override_settings(HELPDESK_TICKETS=settings):
         assert services.recompute_open_due_times() == 0
+
+
+@override_settings(HELPDESK_TICKETS={"AUTO_CLOSE_AFTER": 7})
+def test_a_run_over_more_than_one_batch_finishes_everything(monkeypatch):
+    # The service owns the batch size; the command only calls it once per chore.
+    monkeypatch.setattr(services.housekeeping, "BATCH_SIZE", 2)
+    desk = make_desk()
+    with at(T0):
+        tickets = [desk.ticket(subject=f"Question {n}") for n in range(5)]
+        for ticket in tickets[:3]:
+            services.post_reply(ticket=ticket, actor=desk.agent, body="done")
+            services.resolve(ticket, actor=desk.agent)
+
+    output = run(T0 + timedelta(days=8))
+
+    # Three resolved tickets closed; the two never answered flagged as breached, in batches of two.
+    assert "Closed 3 resolved ticket(s); flagged 2 SLA breach(es)." in output
+    assert Ticket.objects.filter(status=Status.CLOSED).count() == 3
+    assert not Ticket.objects.breached(T0 + timedelta(days=8)).filter(sla_breached_at__isnull=True).exists()
+    assert "Closed 0 resolved ticket(s); flagged 0 SLA breach(es)." in run(T0 + timedelta(days=8, minutes=1))

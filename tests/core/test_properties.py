@@ -14,8 +14,8 @@ from helpdesk_tickets.attachments import (
     extension,
     sniff_content_type,
 )
+from helpdesk_tickets.downloads import content_disposition
 from helpdesk_tickets.text import duplicate_key, normalize_text
-from helpdesk_tickets.views.downloads import content_disposition
 
 FORBIDDEN_IN_NAMES = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff/\\:*?\"<>|]")
 #: What a download may ever be labelled: nothing a browser executes (no HTML, SVG, XML, script).

@@ -61,7 +61,7 @@ def test_many_references_are_distinct():
 def test_a_colliding_reference_is_drawn_again_not_reported_as_a_duplicate(desk, monkeypatch):
     taken = desk.ticket(subject="first").reference
     drawn = iter([taken, taken, "HD-FRESH234"])
-    monkeypatch.setattr(services, "new_reference", lambda: next(drawn))
+    monkeypatch.setattr(services.tickets, "new_reference", lambda: next(drawn))
 
     ticket = desk.ticket(subject="second")
 
@@ -73,6 +73,6 @@ def test_a_colliding_reference_is_drawn_again_not_reported_as_a_duplicate(desk, 
 def test_the_reference_never_changes(desk):
     ticket = desk.ticket()
     reference = ticket.reference
-    services.post_reply(ticket=ticket, author=desk.agent, body="hi")
-    services.close(ticket, by=desk.customer)
+    services.post_reply(ticket=ticket, actor=desk.agent, body="hi")
+    services.close(ticket, actor=desk.customer)
     assert Ticket.objects.get(pk=ticket.pk).reference == reference

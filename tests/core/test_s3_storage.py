@@ -28,8 +28,9 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from helpdesk_tickets import attachments, services
+from helpdesk_tickets import attachments, notifications, services
 from helpdesk_tickets.models import Attachment, Message, Ticket
+from helpdesk_tickets.services import _transactions
 from tests.factories import HTML, PNG, token_client, upload, web_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -238,7 +239,7 @@ def test_unreachable_storage_during_a_reply_leaves_no_message(desk, s3_server):
     (dead_port,) = _free_ports(1)
     with S3Attachments(f"http://127.0.0.1:{dead_port}"):
         with pytest.raises(services.AttachmentsUnavailable):
-            services.post_reply(ticket=ticket, author=desk.customer, body="see file", attachments=[upload()])
+            services.post_reply(ticket=ticket, actor=desk.customer, body="see file", attachments=[upload()])
     ticket.refresh_from_db()
     assert Message.objects.filter(ticket=ticket).count() == 1
     assert (ticket.status, ticket.message_count) == (status, count)
@@ -259,7 +260,7 @@ def test_web_form_survives_a_storage_outage_without_a_half_written_ticket(client
 
 
 def test_database_failure_after_upload_deletes_the_object(desk, bucket):
-    with mock.patch.object(services, "_record", side_effect=DatabaseError("connection lost")):
+    with mock.patch.object(_transactions, "record", side_effect=DatabaseError("connection lost")):
         with pytest.raises(DatabaseError):
             desk.open(attachments=[upload(), upload("b.pdf", b"%PDF-1.4\n")])
     assert not Ticket.objects.exists() and not Attachment.objects.exists()
@@ -268,9 +269,9 @@ def test_database_failure_after_upload_deletes_the_object(desk, bucket):
 
 def test_database_failure_during_a_reply_deletes_the_object(desk, bucket):
     ticket = desk.open()
-    with mock.patch.object(services.notifications, "notify", side_effect=DatabaseError("server closed")):
+    with mock.patch.object(notifications, "notify", side_effect=DatabaseError("server closed")):
         with pytest.raises(DatabaseError):
-            services.post_reply(ticket=ticket, author=desk.customer, body="file", attachments=[upload()])
+            services.post_reply(ticket=ticket, actor=desk.customer, body="file", attachments=[upload()])
     assert Message.objects.filter(ticket=ticket).count() == 1
     assert bucket() == set()
 

@@ -53,6 +53,7 @@ def test_ticket_created_waits_for_the_commit(received, django_capture_on_commit_
     [kwargs] = received.of(signals.ticket_created)
     assert kwargs["ticket"] == ticket
     assert kwargs["message"] == ticket.messages.get()
+    assert kwargs["actor"] == desk.customer
     assert not received.of(signals.message_posted)  # the description is not a reply
 
 
@@ -61,14 +62,14 @@ def test_each_write_sends_its_signal_with_its_arguments(received, django_capture
     desk = Desk()
     ticket = desk.ticket()
     with django_capture_on_commit_callbacks(execute=True):
-        reply = services.post_reply(ticket=ticket, author=desk.agent, body="Hello")
+        reply = services.post_reply(ticket=ticket, actor=desk.agent, body="Hello")
     with django_capture_on_commit_callbacks(execute=True):
-        services.assign(ticket, desk.agent, by=desk.agent)
+        services.assign(ticket, desk.agent, actor=desk.agent)
     with django_capture_on_commit_callbacks(execute=True):
-        services.close(ticket, by=desk.customer)
+        services.close(ticket, actor=desk.customer)
 
     [posted] = received.of(signals.message_posted)
-    assert posted == {"ticket": ticket, "message": reply}
+    assert posted == {"ticket": ticket, "message": reply, "actor": desk.agent}
     changes = [(k["old"], k["new"], k["actor"]) for k in received.of(signals.ticket_status_changed)]
     assert changes == [
         (Status.NEW, Status.AWAITING_CUSTOMER, desk.agent),
@@ -85,8 +86,8 @@ def test_an_internal_note_is_posted_but_moves_no_status(received, django_capture
     desk = Desk()
     ticket = desk.ticket()
     with django_capture_on_commit_callbacks(execute=True):
-        note = services.post_reply(ticket=ticket, author=desk.agent, body="note", internal=True)
-    assert received.of(signals.message_posted) == [{"ticket": ticket, "message": note}]
+        note = services.post_reply(ticket=ticket, actor=desk.agent, body="note", internal=True)
+    assert received.of(signals.message_posted) == [{"ticket": ticket, "message": note, "actor": desk.agent}]
     assert received.of(signals.ticket_status_changed) == []
 
 
@@ -98,7 +99,7 @@ def test_a_refused_write_sends_nothing(received, django_capture_on_commit_callba
         with pytest.raises(services.DuplicateTicket):
             desk.ticket()
         with pytest.raises(services.InvalidTransition):
-            services.reopen(ticket, by=desk.customer)
+            services.reopen(ticket, actor=desk.customer)
     assert callbacks == []
     assert received.calls == []
 
@@ -111,7 +112,7 @@ def test_signals_arrive_after_a_real_commit(received):
     ticket = services.create_ticket(
         requester=requester, department=department, ticket_type=ticket_type, subject="s", description="d"
     )
-    services.post_reply(ticket=ticket, author=agent, body="answer")
+    services.post_reply(ticket=ticket, actor=agent, body="answer")
 
     assert [signal for signal, *_rest in received.calls] == [
         signals.ticket_created,

@@ -200,7 +200,7 @@ def test_first_response_time_counts_business_time_only():
     with at(tehran(2026, 11, 26, 19, 50)):
         ticket = desk.ticket()
     with at(tehran(2026, 11, 28, 8, 15)):
-        services.post_reply(ticket=ticket, author=desk.agent, body="Good morning")
+        services.post_reply(ticket=ticket, actor=desk.agent, body="Good morning")
     ticket.refresh_from_db()
     assert ticket.first_response_seconds == 25 * 60
     assert not ticket.first_response_breached()
@@ -217,20 +217,20 @@ def test_clock_pauses_while_awaiting_the_customer():
         ticket = desk.ticket()
     assert ticket.resolution_due == t0 + timedelta(hours=4)
     with at(t0 + timedelta(minutes=10)):
-        services.post_reply(ticket=ticket, author=desk.agent, body="Which invoice?")
+        services.post_reply(ticket=ticket, actor=desk.agent, body="Which invoice?")
     assert ticket.status == Status.AWAITING_CUSTOMER and ticket.sla_paused
     # Past the original deadline, but the clock is paused: not breached, not in breached().
     later = t0 + timedelta(hours=10)
     assert not ticket.resolution_breached(later)
     assert not Ticket.objects.breached(later).exists()
     with at(t0 + timedelta(hours=5, minutes=10)):
-        services.post_reply(ticket=ticket, author=desk.customer, body="Number 42")
+        services.post_reply(ticket=ticket, actor=desk.customer, body="Number 42")
     ticket.refresh_from_db()
     assert ticket.status == Status.IN_PROGRESS and not ticket.sla_paused
     assert ticket.sla_paused_total == timedelta(hours=5)
     assert ticket.resolution_due == t0 + timedelta(hours=9)
     with at(t0 + timedelta(hours=7)):
-        services.resolve(ticket, by=desk.agent)
+        services.resolve(ticket, actor=desk.agent)
     ticket.refresh_from_db()
     # Seven hours elapsed, five of them waiting for the customer.
     assert ticket.resolution_seconds == 2 * 3600
@@ -251,22 +251,22 @@ def test_stored_sla_due_follows_the_running_deadline():
         ticket = desk.ticket()
     assert stored_due(ticket) == ticket.first_response_due == t0 + timedelta(minutes=30)
     with at(t0 + timedelta(minutes=10)):
-        services.post_reply(ticket=ticket, author=desk.agent, body="Which invoice?")
+        services.post_reply(ticket=ticket, actor=desk.agent, body="Which invoice?")
     assert ticket.sla_paused and stored_due(ticket) is None
     with at(t0 + timedelta(minutes=40)):
-        services.post_reply(ticket=ticket, author=desk.customer, body="Number 42")
+        services.post_reply(ticket=ticket, actor=desk.customer, body="Number 42")
     ticket.refresh_from_db()
     assert stored_due(ticket) == ticket.resolution_due is not None
     with at(t0 + timedelta(minutes=50)):
-        services.change_department(ticket, desk.billing, by=desk.agent)
+        services.change_department(ticket, desk.billing, actor=desk.agent)
     ticket.refresh_from_db()
     assert stored_due(ticket) == ticket.resolution_due == ticket.next_due()
-    services.resolve(ticket, by=desk.billing_agent)
+    services.resolve(ticket, actor=desk.billing_agent)
     assert stored_due(ticket) is None
-    services.reopen(ticket, by=desk.billing_agent)
+    services.reopen(ticket, actor=desk.billing_agent)
     ticket.refresh_from_db()
     assert stored_due(ticket) == ticket.next_due() is not None
-    services.close(ticket, by=desk.billing_agent)
+    services.close(ticket, actor=desk.billing_agent)
     assert stored_due(ticket) is None
 
 
@@ -281,7 +281,7 @@ def test_moving_department_recomputes_due_times():
         ticket = desk.ticket()
     assert ticket.first_response_due == t0 + timedelta(minutes=30)
     with at(t0 + timedelta(minutes=5)):
-        services.change_department(ticket, desk.billing, by=desk.agent)
+        services.change_department(ticket, desk.billing, actor=desk.agent)
     ticket.refresh_from_db()
     assert ticket.first_response_due == t0 + timedelta(hours=2)
 
@@ -371,14 +371,14 @@ def test_time_spent_resolved_does_not_count_when_the_customer_reopens():
     with at(t0):
         ticket = desk.ticket()
     with at(t0 + timedelta(minutes=10)):
-        services.post_reply(ticket=ticket, author=desk.agent, body="Which page?")
+        services.post_reply(ticket=ticket, actor=desk.agent, body="Which page?")
     with at(t0 + timedelta(minutes=20)):
-        services.post_reply(ticket=ticket, author=desk.customer, body="The invoice page")  # 10 min paused
+        services.post_reply(ticket=ticket, actor=desk.customer, body="The invoice page")  # 10 min paused
     with at(t0 + timedelta(hours=1)):
-        services.resolve(ticket, by=desk.agent)
+        services.resolve(ticket, actor=desk.agent)
     assert ticket.resolution_seconds == 50 * 60
     with at(t0 + timedelta(days=3)):
-        services.post_reply(ticket=ticket, author=desk.customer, body="It broke again")
+        services.post_reply(ticket=ticket, actor=desk.customer, body="It broke again")
     ticket.refresh_from_db()
     assert ticket.status == Status.IN_PROGRESS
     # 50 minutes of the 4 hours were used before it was resolved; the days it spent resolved do not count.
@@ -386,6 +386,6 @@ def test_time_spent_resolved_does_not_count_when_the_customer_reopens():
     assert ticket.resolution_due == t0 + timedelta(days=3, hours=3, minutes=10)
     assert not Ticket.objects.breached(t0 + timedelta(days=3, minutes=5)).filter(pk=ticket.pk).exists()
     with at(t0 + timedelta(days=3, hours=2)):
-        services.resolve(ticket, by=desk.agent)
+        services.resolve(ticket, actor=desk.agent)
     ticket.refresh_from_db()
     assert ticket.resolution_seconds == (2 * 60 + 50) * 60  # 50 minutes, then two more hours

@@ -126,9 +126,9 @@ def test_a_ticket_closed_unanswered_after_its_first_response_deadline_is_breache
         late = desk.ticket(subject="Closed late, unanswered")
         early = desk.ticket(subject="Closed early, unanswered")
     with at(T0 + timedelta(minutes=10)):
-        services.close(early, by=desk.agent)  # before its 30-minute deadline: never breached
+        services.close(early, actor=desk.agent)  # before its 30-minute deadline: never breached
     with at(T0 + timedelta(minutes=45)):
-        services.close(late, by=desk.agent)
+        services.close(late, actor=desk.agent)
     now = T0 + timedelta(hours=2)
     late.refresh_from_db()
     early.refresh_from_db()

@@ -38,7 +38,7 @@ def seeded():
     desk = make_desk()
     with at(T0 - timedelta(days=40)):
         ancient = desk.ticket(subject="ancient")
-        services.post_reply(ticket=ancient, author=desk.agent, body="late answer")  # outside the window
+        services.post_reply(ticket=ancient, actor=desk.agent, body="late answer")  # outside the window
 
     with at(T0):
         s1 = desk.ticket(subject="s1")
@@ -51,22 +51,22 @@ def seeded():
     with at(T0 + 3 * MIN):
         s4 = desk.ticket(subject="s4")
     with at(T0 + 5 * MIN):
-        services.post_reply(ticket=b1, author=desk.billing_agent, body="b1 answer")  # FR 5 min
-        services.post_reply(ticket=s4, author=desk.agent, body="note", internal=True)  # not a response
+        services.post_reply(ticket=b1, actor=desk.billing_agent, body="b1 answer")  # FR 5 min
+        services.post_reply(ticket=s4, actor=desk.agent, body="note", internal=True)  # not a response
     with at(T0 + 6 * MIN):
-        services.close(b1, by=desk.billing_agent)  # resolution 6 min - 1 min paused = 5 min
+        services.close(b1, actor=desk.billing_agent)  # resolution 6 min - 1 min paused = 5 min
     with at(T0 + 10 * MIN):
-        services.post_reply(ticket=s1, author=desk.agent, body="s1 answer")  # FR 10 min
+        services.post_reply(ticket=s1, actor=desk.agent, body="s1 answer")  # FR 10 min
     with at(T0 + 15 * MIN):
-        services.post_reply(ticket=b2, author=desk.billing_agent, body="b2 answer")  # FR 15 min
+        services.post_reply(ticket=b2, actor=desk.billing_agent, body="b2 answer")  # FR 15 min
     with at(T0 + 21 * MIN):
-        services.post_reply(ticket=s2, author=desk.agent, body="s2 answer")  # FR 20 min
+        services.post_reply(ticket=s2, actor=desk.agent, body="s2 answer")  # FR 20 min
     with at(T0 + 40 * MIN):
-        services.post_reply(ticket=s1, author=desk.customer, body="thanks, one more thing")  # paused 30 min
+        services.post_reply(ticket=s1, actor=desk.customer, body="thanks, one more thing")  # paused 30 min
     with at(T0 + 62 * MIN):
-        services.post_reply(ticket=s3, author=desk.agent, body="s3 answer")  # FR 60 min: breached
+        services.post_reply(ticket=s3, actor=desk.agent, body="s3 answer")  # FR 60 min: breached
     with at(T0 + 100 * MIN):
-        services.resolve(s1, by=desk.agent)  # resolution 100 min - 30 min paused = 70 min
+        services.resolve(s1, actor=desk.agent)  # resolution 100 min - 30 min paused = 70 min
     # s4 has no answer at NOW: its 30-minute first response is breached.
     return desk
 

@@ -46,7 +46,7 @@ def test_an_allowed_move_is_made_and_recorded(desk, old, new):
     ticket = ticket_in(desk, old)
     before = ticket.events.count()
 
-    services.change_status(ticket, new, by=desk.agent)
+    services.change_status(ticket, new, actor=desk.agent)
 
     saved = Ticket.objects.get(pk=ticket.pk)
     assert saved.status == new == ticket.status
@@ -73,7 +73,7 @@ def test_a_forbidden_move_raises_and_changes_nothing(desk, old, new):
     before = ticket.events.count()
 
     with pytest.raises(services.InvalidTransition) as refused:
-        services.change_status(ticket, new, by=desk.agent)
+        services.change_status(ticket, new, actor=desk.agent)
 
     assert (refused.value.old, refused.value.new) == (old, new)
     assert Ticket.objects.get(pk=ticket.pk).status == old
@@ -84,65 +84,65 @@ def test_a_forbidden_move_raises_and_changes_nothing(desk, old, new):
 def test_staying_put_is_not_a_move(desk, status):
     ticket = ticket_in(desk, status)
     before = ticket.events.count()
-    services.change_status(ticket, status, by=desk.agent)
+    services.change_status(ticket, status, actor=desk.agent)
     assert ticket.events.count() == before
 
 
 def test_an_unknown_status_is_a_validation_error(desk):
     ticket = desk.ticket()
     with pytest.raises(ValidationError) as refused:
-        services.change_status(ticket, "archived", by=desk.agent)
+        services.change_status(ticket, "archived", actor=desk.agent)
     assert set(refused.value.message_dict) == {"status"}
 
 
 def test_the_move_is_checked_against_the_saved_status_not_the_callers_copy(desk):
     ticket = desk.ticket()
     stale = Ticket.objects.get(pk=ticket.pk)
-    services.close(ticket, by=desk.agent)
+    services.close(ticket, actor=desk.agent)
     with pytest.raises(services.InvalidTransition):
-        services.change_status(stale, Status.IN_PROGRESS, by=desk.agent)
+        services.change_status(stale, Status.IN_PROGRESS, actor=desk.agent)
 
 
 def test_customers_may_close_and_reopen_but_not_work_the_ticket(desk):
     ticket = desk.ticket()
     for status in (Status.IN_PROGRESS, Status.AWAITING_CUSTOMER, Status.RESOLVED):
         with pytest.raises(PermissionDenied):
-            services.change_status(ticket, status, by=desk.customer)
+            services.change_status(ticket, status, actor=desk.customer)
 
-    services.resolve(ticket, by=desk.agent)
-    services.reopen(ticket, by=desk.customer)
+    services.resolve(ticket, actor=desk.agent)
+    services.reopen(ticket, actor=desk.customer)
     assert ticket.status == Status.IN_PROGRESS
-    services.close(ticket, by=desk.customer)
+    services.close(ticket, actor=desk.customer)
     assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
 
 
 def test_reopen_only_applies_to_resolved_tickets(desk):
     ticket = desk.ticket()
     with pytest.raises(services.InvalidTransition):
-        services.reopen(ticket, by=desk.customer)
-    services.close(ticket, by=desk.customer)
+        services.reopen(ticket, actor=desk.customer)
+    services.close(ticket, actor=desk.customer)
     with pytest.raises(services.TicketClosed):
-        services.reopen(ticket, by=desk.customer)
+        services.reopen(ticket, actor=desk.customer)
 
 
 def test_the_sla_clock_pauses_while_awaiting_the_customer(desk):
     ticket = desk.ticket()
-    services.change_status(ticket, Status.AWAITING_CUSTOMER, by=desk.agent)
+    services.change_status(ticket, Status.AWAITING_CUSTOMER, actor=desk.agent)
     paused = Ticket.objects.get(pk=ticket.pk)
     assert paused.sla_paused and paused.next_due() is None
 
-    services.change_status(ticket, Status.IN_PROGRESS, by=desk.agent)
+    services.change_status(ticket, Status.IN_PROGRESS, actor=desk.agent)
     resumed = Ticket.objects.get(pk=ticket.pk)
     assert not resumed.sla_paused and resumed.resolution_due >= paused.resolution_due
 
 
 def test_the_whole_lifecycle_leaves_an_ordered_trail(desk):
     ticket = desk.ticket()
-    services.post_reply(ticket=ticket, author=desk.agent, body="Try again?")
-    services.post_reply(ticket=ticket, author=desk.customer, body="Still broken")
-    services.resolve(ticket, by=desk.agent)
-    services.reopen(ticket, by=desk.customer)
-    services.close(ticket, by=desk.customer)
+    services.post_reply(ticket=ticket, actor=desk.agent, body="Try again?")
+    services.post_reply(ticket=ticket, actor=desk.customer, body="Still broken")
+    services.resolve(ticket, actor=desk.agent)
+    services.reopen(ticket, actor=desk.customer)
+    services.close(ticket, actor=desk.customer)
 
     trail = list(ticket.events.values_list("kind", "old_value", "new_value"))
     assert trail == [

@@ -29,8 +29,8 @@ class World:
         self.other_ticket = services.create_ticket(
             requester=self.other_customer, department=self.dept_a, ticket_type=ticket_type, subject="O", description="O"
         )
-        self.note = services.post_reply(ticket=self.ticket_a, author=self.agent_a, body="internal", internal=True)
-        self.reply = services.post_reply(ticket=self.ticket_a, author=self.agent_a, body="public")
+        self.note = services.post_reply(ticket=self.ticket_a, actor=self.agent_a, body="internal", internal=True)
+        self.reply = services.post_reply(ticket=self.ticket_a, actor=self.agent_a, body="public")
 
     def visible(self, user):
         return set(Ticket.objects.visible_to(user))
@@ -143,11 +143,11 @@ def test_reply_and_note_predicates(world):
     assert not permissions.can_post_internal(world.customer, ticket)
     assert permissions.can_close(world.customer, ticket) and not permissions.can_reopen(world.customer, ticket)
 
-    services.resolve(ticket, by=world.agent_a)
+    services.resolve(ticket, actor=world.agent_a)
     assert permissions.can_reopen(world.customer, ticket)
     assert not permissions.can_reopen(world.other_customer, ticket)
 
-    services.close(ticket, by=world.customer)
+    services.close(ticket, actor=world.customer)
     assert ticket.status == Status.CLOSED
     for user in (world.customer, world.agent_a):
         assert not permissions.can_reply(user, ticket)

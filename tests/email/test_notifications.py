@@ -76,15 +76,13 @@ def test_new_ticket_mails_the_department_agents(dept, agents, outsider, customer
 
 def test_new_ticket_is_not_mailed_to_its_creator(dept, agents, customer, run_on_commit):
     agent1, _agent2 = agents
-    run_on_commit(
-        lambda: make_ticket(customer, dept, channel=Channel.PHONE, created_by=agent1, description="Called us")
-    )
+    run_on_commit(lambda: make_ticket(customer, dept, channel=Channel.PHONE, actor=agent1, description="Called us"))
     assert recipients() == ["agent2@example.com"]
 
 
 def test_public_staff_reply_mails_the_requester_only(dept, agents, customer, run_on_commit):
     ticket = make_ticket(customer, dept)
-    run_on_commit(lambda: services.post_reply(ticket=ticket, author=agents[0], body="Fixed, please check."))
+    run_on_commit(lambda: services.post_reply(ticket=ticket, actor=agents[0], body="Fixed, please check."))
     assert recipients() == ["cust@example.com"]
     reply = mail.outbox[0]
     assert "Fixed, please check." in reply.body
@@ -94,21 +92,21 @@ def test_public_staff_reply_mails_the_requester_only(dept, agents, customer, run
 
 def test_internal_note_mails_nobody(dept, agents, customer, run_on_commit):
     ticket = make_ticket(customer, dept)
-    run_on_commit(lambda: services.post_reply(ticket=ticket, author=agents[0], body="Secret", internal=True))
+    run_on_commit(lambda: services.post_reply(ticket=ticket, actor=agents[0], body="Secret", internal=True))
     assert mail.outbox == []
 
 
 def test_customer_reply_mails_the_assignee(dept, agents, customer, run_on_commit):
     ticket = make_ticket(customer, dept)
-    services.assign(ticket, agents[1], by=agents[0])
-    run_on_commit(lambda: services.post_reply(ticket=ticket, author=customer, body="More details"))
+    services.assign(ticket, agents[1], actor=agents[0])
+    run_on_commit(lambda: services.post_reply(ticket=ticket, actor=customer, body="More details"))
     assert recipients() == ["agent2@example.com"]
     assert "More details" in mail.outbox[0].body
 
 
 def test_customer_reply_to_an_unassigned_ticket_mails_the_department(dept, agents, outsider, customer, run_on_commit):
     ticket = make_ticket(customer, dept)
-    run_on_commit(lambda: services.post_reply(ticket=ticket, author=customer, body="Any news?"))
+    run_on_commit(lambda: services.post_reply(ticket=ticket, actor=customer, body="Any news?"))
     assert recipients() == ["agent1@example.com", "agent2@example.com"]
 
 
@@ -122,7 +120,7 @@ def test_users_without_an_address_are_skipped(dept, customer, run_on_commit):
 
 def test_customer_mail_follows_the_ticket_language(dept, agents, customer, run_on_commit):
     ticket = make_ticket(customer, dept, language="fa", subject="Site down")
-    run_on_commit(lambda: services.post_reply(ticket=ticket, author=agents[0], body="Fixed"))
+    run_on_commit(lambda: services.post_reply(ticket=ticket, actor=agents[0], body="Fixed"))
     (reply,) = mail.outbox
     assert PERSIAN.search(reply.subject.replace("Site down", "")), reply.subject
     html = reply.alternatives[0][0]
@@ -203,7 +201,7 @@ def test_custom_dispatcher_receives_plain_ids(dept, agents, customer, run_on_com
     settings.HELPDESK_TICKETS = {**settings.HELPDESK_TICKETS, "NOTIFICATION_DISPATCHER": f"{__name__}.record_dispatch"}
     dispatched.clear()
     ticket = run_on_commit(lambda: make_ticket(customer, dept, ticket_type=TicketTypeFactory()))
-    message = run_on_commit(lambda: services.post_reply(ticket=ticket, author=agents[0], body="Hi"))
+    message = run_on_commit(lambda: services.post_reply(ticket=ticket, actor=agents[0], body="Hi"))
     assert dispatched == [
         ("ticket_created", ticket.pk, ticket.messages.earliest("created_at").pk),
         ("staff_replied", ticket.pk, message.pk),

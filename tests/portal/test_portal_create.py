@@ -118,7 +118,7 @@ def test_form_states_the_measured_average_first_response(client, customer):
     assert "aim to answer within <strong>4 hours</strong>" in html
     agent = make_agent(department)
     ticket = open_ticket(UserFactory(), department, types[0])
-    services.post_reply(ticket=ticket, author=agent, body="Looking into it")
+    services.post_reply(ticket=ticket, actor=agent, body="Looking into it")
     Ticket.objects.filter(pk=ticket.pk).update(first_response_seconds=25 * 60)
     from django.core.cache import cache
 
@@ -253,7 +253,7 @@ def test_similar_lists_only_own_open_tickets_of_that_department(client, customer
     other_department, other_types, _ = make_catalogue()
     mine = open_ticket(customer, department, types[0], subject="Cannot log in to the panel")
     closed = open_ticket(customer, department, types[0], subject="Cannot log in again", description="x")
-    services.close(closed, by=customer)
+    services.close(closed, actor=customer)
     open_ticket(customer, other_department, other_types[0], subject="Cannot log in elsewhere")
     open_ticket(UserFactory(), department, types[0], subject="Cannot log in either")
     open_ticket(customer, department, types[0], subject="Invoice question", description="unrelated")

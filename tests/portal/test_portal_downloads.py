@@ -37,7 +37,7 @@ def test_requester_downloads_with_safe_headers(client, setup):
     assert body(response) == PNG
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"] == (
-        "attachment; filename=\"____ ______.png\"; filename*=UTF-8''%D8%B1%D8%B3%DB%8C%D8%AF%20"
+        "attachment; filename=\"file.png\"; filename*=UTF-8''%D8%B1%D8%B3%DB%8C%D8%AF%20"
         "%D9%BE%D8%B1%D8%AF%D8%A7%D8%AE%D8%AA.png"
     )
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -49,7 +49,7 @@ def test_requester_downloads_with_safe_headers(client, setup):
 def test_the_stored_sniffed_type_is_served_not_the_declared_one(client, setup):
     ticket, customer, _ = setup
     services.post_reply(
-        ticket=ticket, author=customer, body="log", attachments=[upload("trace.txt", b"<html>hi</html>", "text/html")]
+        ticket=ticket, actor=customer, body="log", attachments=[upload("trace.txt", b"<html>hi</html>", "text/html")]
     )
     attachment = Attachment.objects.get(original_name="trace.txt")
     client.force_login(customer)
@@ -79,7 +79,7 @@ def test_attachment_must_belong_to_the_ticket_in_the_url(client, setup):
 
 def test_internal_note_files_are_for_staff_only(client, setup):
     ticket, customer, agent = setup
-    services.post_reply(ticket=ticket, author=agent, body="note", internal=True, attachments=[upload("internal.png")])
+    services.post_reply(ticket=ticket, actor=agent, body="note", internal=True, attachments=[upload("internal.png")])
     note_file = Attachment.objects.get(original_name="internal.png")
     client.force_login(customer)
     assert client.get(url(note_file)).status_code == 404
@@ -110,7 +110,7 @@ def test_missing_file_in_storage_is_404(client, setup):
 
 def test_staff_reply_files_are_downloadable_by_the_requester(client, setup):
     ticket, customer, agent = setup
-    services.post_reply(ticket=ticket, author=agent, body="See attached", attachments=[upload("fix.pdf", b"%PDF-1.4")])
+    services.post_reply(ticket=ticket, actor=agent, body="See attached", attachments=[upload("fix.pdf", b"%PDF-1.4")])
     attachment = Message.objects.get(body="See attached").attachments.get()
     client.force_login(customer)
     response = client.get(url(attachment))

@@ -36,7 +36,7 @@ def make_tickets(customer, catalogue, count, agent=None):
             customer, department, types[n % 2], subject=f"Question {n}", description=f"Details {n}", product=products[0]
         )
         if agent and n % 3 == 0:
-            services.post_reply(ticket=ticket, author=agent, body="Answer")
+            services.post_reply(ticket=ticket, actor=agent, body="Answer")
         tickets.append(ticket)
     return tickets
 
@@ -68,7 +68,7 @@ def test_rows_show_reference_status_and_unread_staff_replies(client, customer, c
     agent = make_agent(department)
     answered = open_ticket(customer, department, types[0], subject="Answered")
     open_ticket(customer, department, types[0], subject="Waiting", description="other")
-    services.post_reply(ticket=answered, author=agent, body="Here you go")
+    services.post_reply(ticket=answered, actor=agent, body="Here you go")
     html = client.get(LIST_URL).content.decode()
     assert answered.reference in html
     assert 'class="hdt-badge hdt-badge-awaiting_customer">Awaiting customer' in html
@@ -83,7 +83,7 @@ def test_filter_by_status(client, customer, catalogue):
     department, types, _ = catalogue
     open_one = open_ticket(customer, department, types[0], subject="Still open")
     closed = open_ticket(customer, department, types[0], subject="Done with", description="other")
-    services.close(closed, by=customer)
+    services.close(closed, actor=customer)
     assert [t.pk for t in client.get(LIST_URL, {"status": "closed"}).context["tickets"]] == [closed.pk]
     assert [t.pk for t in client.get(LIST_URL, {"status": "open"}).context["tickets"]] == [open_one.pk]
     assert len(client.get(LIST_URL, {"status": ""}).context["tickets"]) == 2

@@ -23,9 +23,9 @@ def setup(client):
 
 def test_thread_oldest_first_staff_replies_distinct_internal_notes_hidden(client, setup):
     ticket, customer, agent = setup
-    services.post_reply(ticket=ticket, author=agent, body="Secret: customer is angry", internal=True)
-    services.post_reply(ticket=ticket, author=agent, body="Please unplug it.", attachments=[upload("steps.png")])
-    services.post_reply(ticket=ticket, author=customer, body="Done, thanks.")
+    services.post_reply(ticket=ticket, actor=agent, body="Secret: customer is angry", internal=True)
+    services.post_reply(ticket=ticket, actor=agent, body="Please unplug it.", attachments=[upload("steps.png")])
+    services.post_reply(ticket=ticket, actor=customer, body="Done, thanks.")
     response = client.get(ticket.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
@@ -50,14 +50,14 @@ def test_ticket_facts_are_shown(client, setup):
 
 def test_user_text_is_escaped(client, setup):
     ticket, customer, _ = setup
-    services.post_reply(ticket=ticket, author=customer, body="<script>alert(1)</script>")
+    services.post_reply(ticket=ticket, actor=customer, body="<script>alert(1)</script>")
     html = client.get(ticket.get_absolute_url()).content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_reply_with_attachments_moves_the_ticket_back_to_in_progress(client, setup):
     ticket, customer, agent = setup
-    services.post_reply(ticket=ticket, author=agent, body="Which model?")
+    services.post_reply(ticket=ticket, actor=agent, body="Which model?")
     response = client.post(
         ticket.get_absolute_url(), {"body": "Model X200", "attachments": [upload("a.png"), upload("b.png")]}
     )
@@ -80,7 +80,7 @@ def test_invalid_reply_keeps_the_text(client, setup, settings):
 
 def test_opening_the_thread_marks_staff_replies_read(client, setup):
     ticket, _, agent = setup
-    services.post_reply(ticket=ticket, author=agent, body="Answer")
+    services.post_reply(ticket=ticket, actor=agent, body="Answer")
     assert Ticket.objects.get(pk=ticket.pk).has_unread_staff_reply
     html = client.get(ticket.get_absolute_url()).content.decode()
     assert "hdt-msg-new" in html  # highlighted this time
@@ -108,7 +108,7 @@ def test_close_is_post_only_and_final(client, setup):
 
 def test_reopen_a_resolved_ticket(client, setup):
     ticket, _, agent = setup
-    services.resolve(ticket, by=agent)
+    services.resolve(ticket, actor=agent)
     html = client.get(ticket.get_absolute_url()).content.decode()
     assert "Reopen ticket" in html and "Close ticket" in html
     reopen_url = reverse("helpdesk_tickets:ticket_reopen", args=[ticket.reference])
@@ -152,8 +152,8 @@ def test_agent_following_a_customer_link_gets_the_staff_view(client, setup):
 def test_thread_query_count_is_constant(client, setup, replies, django_assert_num_queries):
     ticket, customer, agent = setup
     for n in range(replies):
-        services.post_reply(ticket=ticket, author=agent, body=f"Staff {n}", attachments=[upload()])
-        services.post_reply(ticket=ticket, author=customer, body=f"Customer {n}", attachments=[upload()])
+        services.post_reply(ticket=ticket, actor=agent, body=f"Staff {n}", attachments=[upload()])
+        services.post_reply(ticket=ticket, actor=customer, body=f"Customer {n}", attachments=[upload()])
     client.get(ticket.get_absolute_url())  # read: the next visit has nothing to mark
     # session, user, ticket (with related), the permission checks (supervisor
     # permission x2, agent departments), messages (with authors), attachments.

@@ -15,7 +15,7 @@ def thread(desk):
     """A ticket of ``desk.customer`` with a public file and an internal note with a file."""
     ticket = desk.open(attachments=[upload("public.png")])
     note = services.post_reply(
-        ticket=ticket, author=desk.agent, body="SECRET-NOTE about the customer", internal=True, attachments=[upload()]
+        ticket=ticket, actor=desk.agent, body="SECRET-NOTE about the customer", internal=True, attachments=[upload()]
     )
     public = Attachment.objects.get(message__ticket=ticket, message__internal=False)
     hidden = Attachment.objects.get(message=note)

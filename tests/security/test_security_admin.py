@@ -71,10 +71,10 @@ class AdminDesk:
             description="Charged twice.",
             attachments=[upload(PUBLIC_FILE)],
         )
-        services.post_reply(ticket=self.ticket, author=self.billing_agent, body=PUBLIC_REPLY)
+        services.post_reply(ticket=self.ticket, actor=self.billing_agent, body=PUBLIC_REPLY)
         self.note = services.post_reply(
             ticket=self.ticket,
-            author=self.billing_agent,
+            actor=self.billing_agent,
             body=NOTE,
             internal=True,
             attachments=[upload(NOTE_FILE, PNG + b"note")],
@@ -152,7 +152,7 @@ def test_message_visibility_across_tickets_agrees_with_the_per_ticket_thread(des
         subject="Quote",
         description="How much?",
     )
-    services.post_reply(ticket=other, author=desk.requester, body="Sales note", internal=True)
+    services.post_reply(ticket=other, actor=desk.requester, body="Sales note", internal=True)
     people = [
         AnonymousUser(),
         UserFactory(),

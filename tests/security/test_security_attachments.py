@@ -99,10 +99,10 @@ def test_the_extension_check_ignores_case_but_not_tricks(desk):
     assert Attachment.objects.get(message__ticket=ticket).original_name == "PHOTO.PNG"
     for name in ("photo.png\x00.html", "photo.png%00.html", ".htaccess", "photo.html\u202egnp"):
         with pytest.raises(ValidationError):
-            services.post_reply(ticket=ticket, author=desk.customer, body="x", attachments=[upload(name, HTML)])
+            services.post_reply(ticket=ticket, actor=desk.customer, body="x", attachments=[upload(name, HTML)])
     # Trailing dots and spaces are trimmed (Windows would do the same); the bytes still decide the type.
     for name in ("photo.png.", "photo.png "):
-        message = services.post_reply(ticket=ticket, author=desk.customer, body="x", attachments=[upload(name, HTML)])
+        message = services.post_reply(ticket=ticket, actor=desk.customer, body="x", attachments=[upload(name, HTML)])
         stored = message.attachments.get()
         assert (stored.original_name, stored.content_type) == ("photo.png", "application/octet-stream")
 

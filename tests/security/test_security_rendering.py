@@ -48,8 +48,8 @@ def assert_inert(html):
 def hostile(desk):
     mallory = UserFactory(username="mallory", first_name=NAME, email="m@example.com")
     ticket = desk.open(requester=mallory, subject=SUBJECT, description=BODY, attachments=[upload("<i>x</i>.png")])
-    services.post_reply(ticket=ticket, author=mallory, body=BODY)
-    services.post_reply(ticket=ticket, author=desk.agent, body="Looking at it")
+    services.post_reply(ticket=ticket, actor=mallory, body=BODY)
+    services.post_reply(ticket=ticket, actor=desk.agent, body="Looking at it")
     return mallory, ticket
 
 

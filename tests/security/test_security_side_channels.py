@@ -63,7 +63,7 @@ def test_an_internal_note_changes_nothing_the_customer_can_see(desk):
     before = customer_view(desk)
     assert [t["reference"] for t in before["list"]["results"]] == [desk["newer"].reference, desk["older"].reference]
 
-    services.post_reply(ticket=desk["older"], author=desk["agent"], body="Refund needs approval.", internal=True)
+    services.post_reply(ticket=desk["older"], actor=desk["agent"], body="Refund needs approval.", internal=True)
 
     assert customer_view(desk) == before
     # Staff see the note in the thread all the same.
@@ -73,7 +73,7 @@ def test_an_internal_note_changes_nothing_the_customer_can_see(desk):
 
 def test_an_internal_note_leaves_the_ticket_row_as_it_was(desk):
     before = Ticket.objects.get(pk=desk["older"].pk)
-    services.post_reply(ticket=desk["older"], author=desk["agent"], body="Checked the logs.", internal=True)
+    services.post_reply(ticket=desk["older"], actor=desk["agent"], body="Checked the logs.", internal=True)
     after = Ticket.objects.get(pk=desk["older"].pk)
     assert (after.updated_at, after.last_activity_at) == (before.updated_at, before.last_activity_at)
     assert desk["older"].last_activity_at == before.last_activity_at  # the caller's copy too
@@ -81,7 +81,7 @@ def test_an_internal_note_leaves_the_ticket_row_as_it_was(desk):
 
 def test_a_public_reply_still_counts_as_activity(desk):
     before = customer_view(desk)
-    services.post_reply(ticket=desk["older"], author=desk["agent"], body="Refunded.")
+    services.post_reply(ticket=desk["older"], actor=desk["agent"], body="Refunded.")
     after = customer_view(desk)
     assert [t["reference"] for t in after["list"]["results"]] == [desk["older"].reference, desk["newer"].reference]
     assert after["detail"]["updated_at"] > before["detail"]["updated_at"]
@@ -101,12 +101,12 @@ def team(django_capture_on_commit_callbacks):
     assignee = make_agent(department, username="assignee")
     colleague = make_agent(department, username="colleague")
     ticket = make_ticket(customer, department, TicketTypeFactory())
-    services.assign(ticket, assignee, by=colleague)
+    services.assign(ticket, assignee, actor=colleague)
 
     def customer_replies():
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            services.post_reply(ticket=ticket, author=customer, body="Any news on my order?")
+            services.post_reply(ticket=ticket, actor=customer, body="Any news on my order?")
         return sorted(address for message in mail.outbox for address in message.to)
 
     return {
@@ -135,5 +135,5 @@ def test_a_deactivated_assignee_no_longer_gets_customer_replies(team):
 
 def test_a_supervisor_assignee_outside_the_department_still_gets_them(team):
     supervisor = make_supervisor(username="boss")
-    services.assign(team["ticket"], supervisor, by=team["colleague"])
+    services.assign(team["ticket"], supervisor, actor=team["colleague"])
     assert team["customer_replies"]() == ["boss@example.com"]

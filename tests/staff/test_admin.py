@@ -46,8 +46,8 @@ def ticket(dept, agent):
         subject="Printer on fire",
         attachments=[SimpleUploadedFile("error.log", b"smoke detected\n")],
     )
-    services.post_reply(ticket=ticket, author=agent, body="Please unplug it.")
-    services.post_reply(ticket=ticket, author=agent, body="Staff only remark", internal=True)
+    services.post_reply(ticket=ticket, actor=agent, body="Please unplug it.")
+    services.post_reply(ticket=ticket, actor=agent, body="Staff only remark", internal=True)
     return ticket
 
 
@@ -140,11 +140,11 @@ def test_ticket_changelist_runs_a_fixed_number_of_queries(admin_client, dept, dj
     ticket_type, product = TicketTypeFactory(), ProductFactory()
     for _ in range(3):
         ticket = make_ticket(UserFactory(), dept, ticket_type=ticket_type, product=product)
-        services.assign(ticket, make_agent(dept), by=UserFactory(is_superuser=True))
+        services.assign(ticket, make_agent(dept), actor=UserFactory(is_superuser=True))
     few = _changelist_queries(admin_client)
     for _ in range(27):
         ticket = make_ticket(UserFactory(), dept, ticket_type=ticket_type, product=product)
-        services.assign(ticket, make_agent(dept), by=UserFactory(is_superuser=True))
+        services.assign(ticket, make_agent(dept), actor=UserFactory(is_superuser=True))
     with django_assert_num_queries(few):
         response = admin_client.get(reverse(CHANGELIST))
     assert response.content.decode().count('class="action-select"') == 30
@@ -225,7 +225,7 @@ def test_close_action(admin_client, ticket):
 
 def test_actions_report_each_refused_ticket(admin_client, ticket, dept):
     closed = make_ticket(UserFactory(), dept)
-    services.close(closed, by=closed.requester)
+    services.close(closed, actor=closed.requester)
     response = run_action(admin_client, "mark_resolved", [ticket, closed])
     ticket.refresh_from_db()
     assert ticket.status == Status.RESOLVED
@@ -278,7 +278,7 @@ def test_editing_status_and_priority_writes_events(admin_client, ticket, admin_u
 
 
 def test_moving_department_drops_an_assignee_who_does_not_answer_there(admin_client, ticket, agent):
-    services.assign(ticket, agent, by=agent)
+    services.assign(ticket, agent, actor=agent)
     billing = DepartmentFactory(name="Billing")
     page = admin_client.get(_change_url(ticket))
     response = admin_client.post(_change_url(ticket), change_form_data(page, department=billing, assignee=agent))
@@ -292,7 +292,7 @@ def test_moving_department_drops_an_assignee_who_does_not_answer_there(admin_cli
 
 
 def test_a_forbidden_transition_is_a_form_error_not_a_crash(admin_client, ticket):
-    services.close(ticket, by=ticket.requester)
+    services.close(ticket, actor=ticket.requester)
     page = admin_client.get(_change_url(ticket))
     response = admin_client.post(_change_url(ticket), change_form_data(page, status=Status.IN_PROGRESS))
     assert response.status_code == 200

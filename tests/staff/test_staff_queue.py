@@ -34,7 +34,7 @@ def test_agent_sees_open_tickets_of_their_departments(desk):
     mine = desk.ticket(subject="Sales one")
     other = desk.ticket(desk.billing, subject="Billing one")
     closed = desk.ticket(subject="Old one")
-    services.close(closed, by=desk.agent)
+    services.close(closed, actor=desk.agent)
     response = client_for(desk.agent).get(QUEUE)
     assert refs(response) == [mine.reference]
     page = response.content.decode()
@@ -52,7 +52,7 @@ def test_agent_sees_open_tickets_of_their_departments(desk):
 
 def test_status_filter(desk):
     open_ticket, closed = desk.ticket(), desk.ticket()
-    services.close(closed, by=desk.agent)
+    services.close(closed, actor=desk.agent)
     client = client_for(desk.agent)
     assert refs(client.get(QUEUE, {"status": "closed"})) == [closed.reference]
     assert set(refs(client.get(QUEUE, {"status": "all"}))) == {open_ticket.reference, closed.reference}
@@ -60,8 +60,8 @@ def test_status_filter(desk):
 
 def test_assignee_filters(desk):
     mine, nobodys, bosses = desk.ticket(), desk.ticket(), desk.ticket()
-    services.assign(mine, desk.agent, by=desk.agent)
-    services.assign(bosses, desk.supervisor, by=desk.supervisor)
+    services.assign(mine, desk.agent, actor=desk.agent)
+    services.assign(bosses, desk.supervisor, actor=desk.supervisor)
     client = client_for(desk.agent)
     assert refs(client.get(QUEUE, {"assignee": "mine"})) == [mine.reference]
     assert refs(client.get(QUEUE, {"assignee": "unassigned"})) == [nobodys.reference]
@@ -103,7 +103,7 @@ def test_sla_filters_and_column(desk):
         late = desk.ticket(subject="late")
         soon = desk.ticket(subject="soon")
         waiting = desk.ticket(subject="waiting")
-        services.post_reply(ticket=waiting, author=desk.agent, body="Need details")
+        services.post_reply(ticket=waiting, actor=desk.agent, body="Need details")
     with at(T0 + timedelta(minutes=25)):
         fresh = desk.ticket(subject="fresh")
     for ticket, due in ((soon, T0 + timedelta(minutes=50)), (fresh, T0 + timedelta(hours=3))):
@@ -132,10 +132,10 @@ def test_sort_by_priority_and_activity(desk):
     with at(T0 + timedelta(minutes=2)):
         normal = desk.ticket()
     with at(T0 + timedelta(minutes=3)):
-        services.post_reply(ticket=low, author=desk.customer, body="Any news?")
+        services.post_reply(ticket=low, actor=desk.customer, body="Any news?")
     with at(T0 + timedelta(minutes=4)):
         # An internal note is no activity the customer could see (SPEC §4), so it moves nothing.
-        services.post_reply(ticket=urgent, author=desk.agent, body="note", internal=True)
+        services.post_reply(ticket=urgent, actor=desk.agent, body="note", internal=True)
     client = client_for(desk.agent)
     assert refs(client.get(QUEUE, {"sort": "priority"})) == [urgent.reference, normal.reference, low.reference]
     assert refs(client.get(QUEUE, {"sort": "activity"})) == [low.reference, normal.reference, urgent.reference]
@@ -150,10 +150,10 @@ def test_search_results_keep_the_chosen_order(desk, sort):
             ticket = desk.ticket(subject=f"printer jam {i}", priority=priority)
             desk.ticket(subject=f"other {i}", priority=priority)
             if i == 1:
-                services.post_reply(ticket=ticket, author=desk.agent, body="Which model?")  # paused
+                services.post_reply(ticket=ticket, actor=desk.agent, body="Which model?")  # paused
             if i == 3:
-                services.post_reply(ticket=ticket, author=desk.agent, body="On it")
-                services.change_status(ticket, "in_progress", by=desk.agent)
+                services.post_reply(ticket=ticket, actor=desk.agent, body="On it")
+                services.change_status(ticket, "in_progress", actor=desk.agent)
     client = client_for(desk.agent)
     everything = refs(client.get(QUEUE, {"sort": sort}))
     matches = refs(client.get(QUEUE, {"sort": sort, "q": "printer"}))
@@ -201,7 +201,7 @@ def test_whole_queue_pages_count_from_the_summary(desk, settings):
     settings.HELPDESK_TICKETS = {**settings.HELPDESK_TICKETS, "PAGE_SIZE": 2}
     for i in range(5):
         desk.ticket(subject=f"open {i}")
-    services.close(desk.ticket(subject="closed"), by=desk.agent)
+    services.close(desk.ticket(subject="closed"), actor=desk.agent)
     client = client_for(desk.agent)
     first = client.get(QUEUE)
     assert first.context["counts"]["open"] == 5
@@ -238,7 +238,7 @@ def test_constant_number_of_queries(desk, django_assert_num_queries, filters, ex
         for i in range(n):
             ticket = desk.ticket(product=product if i % 2 else None, subject=f"subject {i}")
             if i % 3 == 0:
-                services.assign(ticket, desk.agent, by=desk.agent)
+                services.assign(ticket, desk.agent, actor=desk.agent)
 
     fill(3)
     with django_assert_num_queries(expected):

@@ -33,8 +33,8 @@ def url(ticket, suffix=""):
 
 
 def test_thread_shows_internal_notes_apart(desk, ticket, agent_client):
-    services.post_reply(ticket=ticket, author=desk.agent, body="Checked the gateway log", internal=True)
-    services.post_reply(ticket=ticket, author=desk.agent, body="Could you try again?")
+    services.post_reply(ticket=ticket, actor=desk.agent, body="Checked the gateway log", internal=True)
+    services.post_reply(ticket=ticket, actor=desk.agent, body="Could you try again?")
     page = agent_client.get(url(ticket)).content.decode()
     assert "My card was declined twice." in page
     assert 'class="hdt-staff-message hdt-staff-message-internal"' in page
@@ -93,7 +93,7 @@ def test_empty_reply_is_refused(ticket, agent_client):
 
 
 def test_closed_ticket_takes_no_reply(desk, ticket, agent_client):
-    services.close(ticket, by=desk.agent)
+    services.close(ticket, actor=desk.agent)
     page = agent_client.get(url(ticket)).content.decode()
     assert 'id="reply"' not in page and "This ticket is closed" in page
     response = agent_client.post(url(ticket), {"body": "one more"})
@@ -139,7 +139,7 @@ def test_unchanged_fields_are_not_touched(desk, ticket, agent_client):
 
 
 def test_forbidden_move_is_explained(desk, ticket, agent_client):
-    services.close(ticket, by=desk.agent)
+    services.close(ticket, actor=desk.agent)
     response = agent_client.post(url(ticket, "update/"), {"status": "in_progress"}, follow=True)
     assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
     assert "Select a valid choice" in response.content.decode()
@@ -153,7 +153,7 @@ def test_assign_to_me(desk, ticket, agent_client):
 
 
 def test_moving_to_another_department_requeues_it(desk, ticket, agent_client):
-    services.assign(ticket, desk.agent, by=desk.agent)
+    services.assign(ticket, desk.agent, actor=desk.agent)
     response = agent_client.post(url(ticket, "update/"), {"department": desk.billing.pk}, follow=True)
     assert response.redirect_chain[-1][0] == "/support/staff/"
     assert "now in the Billing queue" in response.content.decode()
@@ -167,7 +167,7 @@ def test_moving_to_another_department_requeues_it(desk, ticket, agent_client):
 
 
 def test_history_lists_the_events(desk, ticket, agent_client):
-    services.change_priority(ticket, "high", by=desk.agent)
+    services.change_priority(ticket, "high", actor=desk.agent)
     page = agent_client.get(url(ticket)).content.decode()
     history = page[page.index("hdt-staff-history") :]
     assert "Created" in history and "Priority changed" in history
@@ -185,12 +185,12 @@ def test_page_in_persian(desk, ticket):
 @pytest.mark.parametrize("messages", [1, 8])
 def test_constant_number_of_queries(desk, ticket, agent_client, django_assert_num_queries, messages):
     make_canned(desk.sales)
-    services.change_priority(ticket, "high", by=desk.agent)
+    services.change_priority(ticket, "high", actor=desk.agent)
     other = desk.ticket(subject="Another")
     for i in range(messages):
         services.post_reply(
             ticket=ticket,
-            author=desk.agent if i % 2 else desk.customer,
+            actor=desk.agent if i % 2 else desk.customer,
             body=f"message {i}",
             internal=i % 4 == 1,
             attachments=[SimpleUploadedFile(f"f{i}.txt", b"x", content_type="text/plain")],
@@ -206,7 +206,7 @@ def test_constant_number_of_queries(desk, ticket, agent_client, django_assert_nu
 def test_next_ticket_link_follows_the_queue_order(desk, ticket, agent_client):
     urgent = desk.ticket(subject="Urgent one", priority="urgent")
     waiting = desk.ticket(subject="Waiting one")
-    services.post_reply(ticket=waiting, author=desk.agent, body="Need more info")
+    services.post_reply(ticket=waiting, actor=desk.agent, body="Need more info")
     desk.ticket(desk.billing, subject="Not mine")
     page = agent_client.get(url(ticket)).content.decode()
     # Never the ticket on screen, one awaiting the customer, or another department's.
@@ -217,7 +217,7 @@ def test_next_ticket_link_follows_the_queue_order(desk, ticket, agent_client):
 def test_agent_is_told_when_the_customer_wrote_meanwhile(desk, ticket, agent_client):
     page = agent_client.get(url(ticket)).content.decode()
     seen = re.search(r'name="seen" value="([^"]+)"', page).group(1)
-    services.post_reply(ticket=ticket, author=desk.customer, body="Also, the card is a Visa.")
+    services.post_reply(ticket=ticket, actor=desk.customer, body="Also, the card is a Visa.")
     response = agent_client.post(url(ticket), {"body": "Try again please", "seen": seen}, follow=True)
     assert "The customer wrote again while you were replying" in response.content.decode()
     # Nothing crossed this time.

@@ -480,18 +480,18 @@ class Command(BaseCommand):
                 description=conversation["description"],
                 priority=conversation.get("priority", Priority.NORMAL),
                 channel=conversation.get("channel", Channel.WEB),
-                created_by=users[conversation["created_by"]] if "created_by" in conversation else None,
+                actor=users[conversation["created_by"]] if "created_by" in conversation else None,
                 language=conversation["language"],
             )
         for minutes, role, action, body in conversation.get("steps", ()):
             actor = requester if role == "customer" else users[role]
             with demo_clock(cal.add(opened, timedelta(minutes=minutes))):
                 if action in ("reply", "note"):
-                    services.post_reply(ticket=ticket, author=actor, body=body, internal=action == "note")
+                    services.post_reply(ticket=ticket, actor=actor, body=body, internal=action == "note")
                 elif action == "assign":
-                    services.assign(ticket, actor, by=actor)
+                    services.assign(ticket, actor, actor=actor)
                 else:
-                    STATUS_ACTIONS[action](ticket, by=actor)
+                    STATUS_ACTIONS[action](ticket, actor=actor)
 
     def _summary(self, created, password):
         site = (app_settings.SITE_URL or DEFAULT_SITE_URL).rstrip("/")

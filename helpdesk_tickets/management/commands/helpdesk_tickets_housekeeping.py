@@ -23,21 +23,6 @@ from django.core.management.base import BaseCommand
 
 from ... import attachments, services
 
-#: The services handle this many tickets per call; a full batch means there may be more.
-BATCH = 1000
-#: Upper bound on batches per run, so one run never takes over the next minute's slot forever.
-MAX_BATCHES = 50
-
-
-def _drain(job):
-    total = 0
-    for _ in range(MAX_BATCHES):
-        done = job()
-        total += done
-        if done < BATCH:
-            break
-    return total
-
 
 class Command(BaseCommand):
     help = "Close long-resolved tickets and flag SLA breaches. Idempotent; run it from cron every minute."
@@ -60,8 +45,9 @@ class Command(BaseCommand):
             moved = services.recompute_open_due_times()
             if options["verbosity"] >= 1:
                 self.stdout.write(f"Moved the SLA deadlines of {moved} open ticket(s).")
-        closed = _drain(services.auto_close_resolved)
-        flagged = _drain(services.flag_breaches)
+        # The services work through the tickets batch by batch themselves.
+        closed = services.auto_close_resolved()
+        flagged = services.flag_breaches()
         if options["verbosity"] >= 1:
             self.stdout.write(f"Closed {closed} resolved ticket(s); flagged {flagged} SLA breach(es).")
         if options["delete_orphan_files"]:

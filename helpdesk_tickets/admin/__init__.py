@@ -1,0 +1,41 @@
+"""Django admin for helpdesk_tickets.
+
+The admin is a thin client of :mod:`helpdesk_tickets.services`, like the web
+views and the API: it never writes a ticket's status, priority, assignee or
+department itself. Those four fields stay editable on the ticket form, but
+``save_model`` hands the changes to :func:`services.update_ticket`, so the
+workflow rules, the audit trail (``TicketEvent``), the SLA clock, the
+signals and the notifications behave exactly as everywhere else. Threads,
+attachments and the audit trail are shown read-only.
+
+Django autodiscovers ``helpdesk_tickets.admin``; importing the modules
+registers every model:
+
+- :mod:`.catalogue`: departments, ticket types, products, holidays, canned replies;
+- :mod:`.tickets`: tickets (through the services), their thread and trail inline;
+- :mod:`.records`: messages, attachments, events and idempotency keys, read-only.
+"""
+
+from . import catalogue, records, tickets
+from ._shared import MANAGED_FIELDS
+from .catalogue import CannedReplyAdmin, DepartmentAdmin, HolidayAdmin, ProductAdmin, TicketTypeAdmin
+from .records import AttachmentAdmin, IdempotencyKeyAdmin, MessageAdmin, TicketEventAdmin
+from .tickets import TicketAdmin, TicketAdminForm
+
+__all__ = [
+    "MANAGED_FIELDS",
+    "AttachmentAdmin",
+    "CannedReplyAdmin",
+    "DepartmentAdmin",
+    "HolidayAdmin",
+    "IdempotencyKeyAdmin",
+    "MessageAdmin",
+    "ProductAdmin",
+    "TicketAdmin",
+    "TicketAdminForm",
+    "TicketEventAdmin",
+    "TicketTypeAdmin",
+    "catalogue",
+    "records",
+    "tickets",
+]

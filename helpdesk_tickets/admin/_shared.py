@@ -1,0 +1,77 @@
+"""What the admin pages share: the error text, attachment links, event values, people search."""
+
+from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .. import users
+from ..models import Priority, Status, TicketEvent
+from ..views.errors import error_text
+
+# Fields of a ticket that only the service layer may change.
+MANAGED_FIELDS = ("department", "assignee", "priority", "status")
+
+
+def _error_text(exc):
+    """One line of text for a refused service call."""
+    return error_text(exc, denied=gettext("You do not handle this department's tickets."))
+
+
+def _attachment_url(attachment, reference):
+    try:
+        return reverse("helpdesk_tickets:attachment_download", kwargs={"reference": reference, "pk": attachment.pk})
+    except NoReverseMatch:  # the host did not include the web URLs
+        return ""
+
+
+def _attachment_links(attachments, reference):
+    """Links to the permission-checked download view (never to the storage URL)."""
+    return (
+        format_html_join(
+            ", ",
+            '<a href="{}" dir="auto">{}</a>',
+            ((_attachment_url(a, reference), a.original_name) for a in attachments),
+        )
+        or "—"
+    )
+
+
+# Events store raw values ("awaiting_customer"); these kinds are shown with their labels.
+_EVENT_VALUE_CHOICES = {
+    TicketEvent.Kind.CREATED: Status,
+    TicketEvent.Kind.STATUS_CHANGED: Status,
+    TicketEvent.Kind.PRIORITY_CHANGED: Priority,
+}
+
+
+def _event_value(event, value):
+    choices = _EVENT_VALUE_CHOICES.get(event.kind)
+    if choices is not None and value in choices.values:
+        return choices(value).label
+    return value or "—"
+
+
+class EventValuesMixin:
+    @admin.display(description=_("from"))
+    def old_display(self, obj):
+        return _event_value(obj, obj.old_value)
+
+    @admin.display(description=_("to"))
+    def new_display(self, obj):
+        return _event_value(obj, obj.new_value)
+
+
+class PersonSearchMixin:
+    """Adds the username and e-mail fields of the people in ``person_search`` to ``search_fields``.
+
+    Built per request from the host's user model (``users.py``), which may
+    have neither ``username`` nor ``email``.
+    """
+
+    person_search = ()
+
+    def get_search_fields(self, request):
+        people = [field for prefix in self.person_search for field in users.admin_search_fields(prefix)]
+        return (*super().get_search_fields(request), *people)

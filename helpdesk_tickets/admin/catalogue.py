@@ -1,0 +1,105 @@
+"""Departments, ticket types and products; holidays and canned replies."""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .. import permissions
+from ..models import CannedReply, Department, Holiday, Product, TicketType
+
+
+class CatalogueAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "active", "ordering")
+    list_editable = ("active", "ordering")
+    list_filter = ("active",)
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Department)
+class DepartmentAdmin(CatalogueAdmin):
+    list_display = ("name", "slug", "active", "ordering", "first_response_target", "resolution_target", "agent_count")
+    filter_horizontal = ("agents",)
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "description", "translations", "active", "ordering")}),
+        (_("Staff"), {"fields": ("agents",)}),
+        (_("Targets"), {"fields": ("first_response_target", "resolution_target")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(agent_total=Count("agents", distinct=True))
+
+    @admin.display(description=_("agents"), ordering="agent_total")
+    def agent_count(self, obj):
+        return obj.agent_total
+
+
+class OfferedInAdmin(CatalogueAdmin):
+    list_display = ("name", "slug", "active", "ordering", "offered_in")
+    list_filter = ("active", "departments")
+    filter_horizontal = ("departments",)
+    fields = ("name", "slug", "description", "translations", "active", "ordering", "departments")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("departments")
+
+    @admin.display(description=_("offered in"))
+    def offered_in(self, obj):
+        names = [d.display_name for d in obj.departments.all()]
+        return ", ".join(names) if names else gettext("All departments")
+
+
+@admin.register(TicketType)
+class TicketTypeAdmin(OfferedInAdmin):
+    pass
+
+
+@admin.register(Product)
+class ProductAdmin(OfferedInAdmin):
+    pass
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ("date", "name")
+    search_fields = ("name",)
+    date_hierarchy = "date"
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """An agent sees the canned replies of their departments and the global ones, and edits their
+    departments' only; a global reply speaks for every department, so only a supervisor changes it."""
+
+    list_display = ("title", "department", "active")
+    list_filter = ("active", "department")
+    list_select_related = ("department",)
+    search_fields = ("title", "body")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        user = request.user
+        if permissions.is_supervisor(user):
+            return queryset
+        if not permissions.is_agent(user):
+            return queryset.none()
+        return queryset.filter(Q(department_id__in=permissions.agent_department_ids(user)) | Q(department__isnull=True))
+
+    def _may_edit(self, request, obj):
+        if obj is None or permissions.is_supervisor(request.user):
+            return True
+        return obj.department_id in permissions.agent_department_ids(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        user = request.user
+        if db_field.name == "department" and not permissions.is_supervisor(user):
+            kwargs["queryset"] = Department.objects.filter(pk__in=permissions.agent_department_ids(user))
+            kwargs["required"] = True  # "every department" is a supervisor's choice
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

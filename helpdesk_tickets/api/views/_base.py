@@ -1,0 +1,125 @@
+"""What every endpoint shares: the mixin that fixes the app's DRF policies, idempotent writes, schema parts."""
+
+import re
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from ...models import Ticket
+from .. import serializers as s
+from ..errors import exception_handler
+from ..idempotency import request_fingerprint, run_idempotent
+from ..parsers import JSONParser
+from ..permissions import IsHelpdeskUser
+from ..schema import HelpdeskAutoSchema
+from ..throttling import charge, throttles_for
+
+#: Pattern of the `{reference}` path segment (checked by the URLconf before any lookup).
+REFERENCE_PATTERN = r"[A-Za-z0-9-]{1,32}"
+#: An Idempotency-Key: 1–255 visible ASCII characters.
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
+
+
+def idempotent(request, fingerprint_data, operation):
+    """Run `operation() -> (status, body)`, once per `Idempotency-Key` when the request has one."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        status_code, body = operation()
+        return Response(body, status=status_code)
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise ValidationError({"Idempotency-Key": [_("Use 1 to 255 visible ASCII characters.")]})
+    fingerprint = request_fingerprint({"path": request.path, **fingerprint_data})
+    status_code, body, replayed = run_idempotent(
+        user=request.user, key=key, fingerprint=fingerprint, operation=operation
+    )
+    response = Response(body, status=status_code)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def slug_of(obj):
+    return obj.slug if obj is not None else None
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    pattern=IDEMPOTENCY_KEY_PATTERN,
+    description=gettext_lazy(
+        "Optional. A repeated key (same user, same request) replays the first response with the header "
+        "Idempotent-Replayed: true and changes nothing; the key with a different request is a 422."
+    ),
+)
+REFERENCE_PARAMETER = OpenApiParameter(
+    "reference",
+    str,
+    OpenApiParameter.PATH,
+    pattern=f"^{REFERENCE_PATTERN}$",
+    description=gettext_lazy("Ticket reference."),
+)
+
+ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description=gettext_lazy('Error: {"detail": …} or {field: [messages]}.'))
+DETAIL = OpenApiResponse(s.DetailSerializer)
+# Responses every endpoint may give: refused authentication (401 or 403, as
+# the host's authentication classes decide) and throttling.
+COMMON_ERRORS = {401: DETAIL, 403: DETAIL}
+STORAGE_DOWN = {
+    503: OpenApiResponse(
+        s.DetailSerializer,
+        description=gettext_lazy("The attachment storage is unavailable; nothing was written, send again later."),
+    )
+}
+THROTTLED = {429: DETAIL}
+
+
+class HelpdeskAPIMixin:
+    """What every endpoint of the app fixes for itself, whatever the host's DRF defaults."""
+
+    schema = HelpdeskAutoSchema()
+    permission_classes = [IsHelpdeskUser]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+    #: Rate-limit scope of the view's writes (see HELPDESK_TICKETS["API_THROTTLE_RATES"]).
+    throttle_scope_for_post = None
+
+    def get_exception_handler(self):
+        # The app's own mapping (service errors, a `code` on every `detail`), whatever the host's DRF settings.
+        return exception_handler
+
+    def get_authenticators(self):
+        # The host's authentication classes, read when the request comes in
+        # (not frozen at import), so the API follows the host's settings.
+        return [authenticator() for authenticator in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+
+    def get_write_throttle_scope(self):
+        return self.throttle_scope_for_post if self.request.method == "POST" else None
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        scope = self.get_write_throttle_scope()
+        return throttles + throttles_for(scope) if scope else throttles
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # The throttle above only checked: what was done counts, not a 4xx or a replayed answer.
+        scope = self.get_write_throttle_scope()
+        if scope and 200 <= response.status_code < 300 and not response.has_header("Idempotent-Replayed"):
+            charge(request, scope)
+        return response
+
+
+def visible_ticket(request, reference, queryset=None):
+    """The ticket `reference` if `request.user` may see it; 404 otherwise."""
+    queryset = queryset if queryset is not None else Ticket.objects.with_related()
+    return get_object_or_404(queryset.visible_to(request.user), reference=reference)

@@ -1,0 +1,47 @@
+"""Staff figures: tickets by status and response times."""
+
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ... import permissions, stats
+from ...models import Department
+from .. import serializers as s
+from ..permissions import IsHelpdeskStaff
+from ..schema import api_schema
+from ._base import (
+    COMMON_ERRORS,
+    HelpdeskAPIMixin,
+)
+
+
+class StatsView(HelpdeskAPIMixin, APIView):
+    """Staff only: tickets by status and response times, per department and overall.
+
+    A supervisor gets every department, an agent their own.
+    """
+
+    permission_classes = [IsHelpdeskStaff]
+    schema_tags = ["staff"]
+
+    @api_schema(responses={200: s.StatsSerializer, **COMMON_ERRORS})
+    def get(self, request):
+        user = request.user
+        if permissions.is_supervisor(user):
+            departments = None
+        else:
+            departments = Department.objects.filter(pk__in=permissions.agent_department_ids(user))
+        result = stats.figures(departments=departments)
+        data = {
+            "since": result["since"],
+            "until": result["until"],
+            "overall": s.stats_row(result["overall"]),
+            "departments": [
+                {
+                    "department": row["department"].slug,
+                    "department_name": row["department"].display_name,
+                    **s.stats_row(row),
+                }
+                for row in result["departments"]
+            ],
+        }
+        return Response(s.StatsSerializer(data).data)

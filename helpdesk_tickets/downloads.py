@@ -1,0 +1,50 @@
+"""How an attachment leaves the app: one response for the web download view and the API endpoint.
+
+Files are never served from ``MEDIA_URL``; the adapters check that the user
+may read the message, then hand the attachment to :func:`attachment_response`.
+"""
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+from django.http import FileResponse, Http404
+
+from .attachments import clean_name
+
+_NOT_IN_FALLBACK = re.compile(r'[^\x20-\x7e]|["\\]')
+
+
+def content_disposition(name):
+    """``attachment`` with an ASCII ``filename`` and the exact UTF-8 ``filename*`` (RFC 6266 / RFC 5987).
+
+    The name is cleaned first (no path, no control or bidi characters, no
+    quotes), so the header is one safe line whatever the upload was called.
+    Old clients read the fallback: the name with accents dropped and other
+    non-ASCII letters removed, or ``file.<ext>`` when nothing readable is left
+    (a Persian name).
+    """
+    name = clean_name(name)
+    fallback = _NOT_IN_FALLBACK.sub("", unicodedata.normalize("NFKD", name))
+    fallback = " ".join(fallback.split()).rstrip(" .")
+    stem, _dot, ext = fallback.rpartition(".") if "." in fallback else (fallback, "", "")
+    if not any(c.isalnum() for c in stem):
+        fallback = f"file.{ext}" if ext else "file"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def attachment_response(attachment):
+    """The file as a download the browser must neither render nor sniff; 404 when the storage has lost it."""
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type=attachment.content_type or "application/octet-stream")
+    response["Content-Disposition"] = content_disposition(attachment.original_name)
+    if not response.has_header("Content-Length"):
+        response["Content-Length"] = str(attachment.size)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # Private data: shared caches must not keep it.
+    response["Cache-Control"] = "private, no-store"
+    return response

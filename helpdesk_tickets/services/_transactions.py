@@ -1,0 +1,78 @@
+"""Plumbing shared by the services: one transaction per write, its audit row, its after-commit sends."""
+
+import functools
+import warnings
+
+from django.db import OperationalError, transaction
+
+from ..models import Ticket, TicketEvent
+from . import _files
+
+
+def on_commit_send(signal, sender, **kwargs):
+    # Robust: the write has committed by then, so a failing receiver is
+    # logged (django.db.backends) rather than turned into an error for a
+    # request that in fact succeeded (and would be retried as a duplicate).
+    transaction.on_commit(lambda: signal.send(sender=sender, **kwargs), robust=True)
+
+
+def record(ticket, kind, actor, old="", new=""):
+    """Append a :class:`~helpdesk_tickets.models.TicketEvent` to the ticket's audit trail."""
+    return TicketEvent.objects.create(
+        ticket=ticket, kind=kind, actor=actor, old_value=str(old or "")[:200], new_value=str(new or "")[:200]
+    )
+
+
+def copy_state(source, target):
+    """Reflect the saved row on the caller's instance."""
+    if source is target:
+        return
+    for field in Ticket._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+
+
+def run_with_files(work):
+    """Run ``work(written)`` in a transaction; if it fails, delete the files it stored.
+
+    A deadlock (MariaDB/InnoDB may pick a victim among concurrent identical
+    submissions) is retried when this is the outermost transaction.
+    """
+    for attempt in range(3):
+        written = []
+        try:
+            with transaction.atomic():
+                return work(written)
+        except OperationalError as exc:
+            _files.delete_files(written)
+            if attempt == 2 or not is_deadlock(exc) or transaction.get_connection().in_atomic_block:
+                raise
+        except BaseException:
+            _files.delete_files(written)
+            raise
+
+
+def is_deadlock(exc):
+    code = exc.args[0] if exc.args else None
+    return code in (1213, 1205) or "deadlock" in str(exc).lower() or "database is locked" in str(exc).lower()
+
+
+def renamed_actor(old_name):
+    """Accept the keyword ``old_name`` for ``actor`` (with a DeprecationWarning) for one release."""
+
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            if old_name in kwargs:
+                if "actor" in kwargs:
+                    raise TypeError(f"{function.__name__}() got both actor= and {old_name}=")
+                warnings.warn(
+                    f"{function.__name__}({old_name}=...) is deprecated; pass actor=...",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                kwargs["actor"] = kwargs.pop(old_name)
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
