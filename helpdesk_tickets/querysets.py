@@ -227,7 +227,7 @@ class MessageQuerySet(models.QuerySet):
 
     def _visible_across_tickets(self, user):
         # The queryset twins of can_view (visible_to) and can_see_internal
-        # (in_queue_of); tests/test_security_admin.py checks they agree.
+        # (in_queue_of); tests/security/test_security_admin.py checks they agree.
         if permissions.is_supervisor(user):
             return self.all()  # staff for every ticket; spares a subquery over all of them
         from .models import Ticket  # models imports this module for its managers

@@ -13,7 +13,7 @@ does not read them again every time.
 Whether a ticket is breached or at risk is decided here too, once, as a
 predicate on one ticket (:func:`is_breached`, :func:`is_at_risk`) next to
 the queryset condition that selects the same tickets (:func:`breached_q`,
-:func:`at_risk_q`); ``tests/test_sla_rules.py`` checks on generated tickets
+:func:`at_risk_q`); ``tests/core/test_sla_rules.py`` checks on generated tickets
 that each pair agrees.
 """
 

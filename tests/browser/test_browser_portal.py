@@ -232,7 +232,7 @@ def test_attachment_download_and_other_customers_get_404(page, live_server, lang
 
 
 def _upload(name):
-    from tests.portal.helpers import upload
+    from tests.factories import upload
 
     return upload(name)
 
