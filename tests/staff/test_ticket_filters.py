@@ -199,3 +199,17 @@ def test_the_queue_shows_an_api_value_as_its_own_option(desk, params, shown):
 def test_an_assignee_that_is_nobody_finds_nothing(desk, value):
     assert api_refs(token_client(desk.supervisor), {"assignee": value, "status": "all"}) == set()
     assert web_refs(client_for(desk.supervisor), {"assignee": value, "status": "all"}) == set()
+
+
+def test_filtering_on_the_tickets_own_columns_never_asks_for_distinct_rows(desk):
+    # A DISTINCT over whole ticket rows made the filtered queue's page count several times slower.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    params = {"status": ["in_progress", "new"], "priority": ["high", "normal"]}
+    with CaptureQueriesContext(connection) as queue:
+        assert client_for(desk.supervisor).get(reverse("helpdesk_tickets:staff_queue"), params).status_code == 200
+    with CaptureQueriesContext(connection) as api:
+        assert token_client(desk.supervisor).get("/api/tickets/", params).status_code == 200
+    for query in [*queue.captured_queries, *api.captured_queries]:
+        assert "DISTINCT" not in query["sql"].upper(), query["sql"]
