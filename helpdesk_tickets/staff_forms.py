@@ -39,11 +39,6 @@ class NamedChoiceField(forms.ModelChoiceField):
         return obj.display_name
 
 
-def supervisors():
-    """Active users holding the supervisor permission (superusers included)."""
-    return users.holders_of(app_settings.SUPERVISOR_PERMISSION)
-
-
 def assignable_users(department_ids):
     """Agents of ``department_ids`` and supervisors: whoever may hold tickets of those departments.
 
