@@ -27,7 +27,12 @@ def check_settings(app_configs=None, **kwargs):
             _error(
                 f"{SETTING_NAME} has an unknown key {name!r}.",
                 "E002",
-                hint="Known keys: " + ", ".join(sorted(DEFAULTS)),
+                hint=(
+                    "Notifications are outbox rows delivered by Django's tasks framework now: "
+                    'configure settings.TASKS (docs: "E-mail channel").'
+                    if name == "NOTIFICATION_DISPATCHER"
+                    else "Known keys: " + ", ".join(sorted(DEFAULTS))
+                ),
             )
         )
     storages = getattr(django_settings, "STORAGES", {}) or {}
@@ -119,16 +124,7 @@ def check_settings(app_configs=None, **kwargs):
     prefix = app_settings.REFERENCE_PREFIX
     if not isinstance(prefix, str) or len(prefix) > 10 or not all(c.isascii() and (c.isalnum()) for c in prefix):
         errors.append(_error(f"{SETTING_NAME}['REFERENCE_PREFIX'] must be up to 10 ASCII letters or digits.", "E012"))
-    try:
-        import_string(app_settings.NOTIFICATION_DISPATCHER)
-    except ImportError:
-        errors.append(
-            _error(
-                f"{SETTING_NAME}['NOTIFICATION_DISPATCHER'] {app_settings.NOTIFICATION_DISPATCHER!r} "
-                "cannot be imported.",
-                "E013",
-            )
-        )
+    errors.extend(_mail_errors())
     display = app_settings.USER_DISPLAY
     if display is not None:
         try:
@@ -209,3 +205,43 @@ def check_rate_limit_cache(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+def _mail_errors():
+    """E013: the e-mail channel's settings (docs: "E-mail channel")."""
+    errors = []
+    reply = app_settings.REPLY_ADDRESS
+    if reply is not None:
+        local, at, domain = str(reply).rpartition("@")
+        if not isinstance(reply, str) or not at or not local or "." not in domain or "+" in local:
+            errors.append(
+                _error(
+                    f"{SETTING_NAME}['REPLY_ADDRESS'] {reply!r} must be a plain address such as "
+                    "'reply@example.com' (no '+' tag: the app adds its own).",
+                    "E013",
+                )
+            )
+    if app_settings.INBOUND_UNKNOWN_SENDER not in ("create", "hold", "reject"):
+        errors.append(_error(f"{SETTING_NAME}['INBOUND_UNKNOWN_SENDER'] must be 'create', 'hold' or 'reject'.", "E013"))
+    delays = app_settings.OUTBOX_RETRY_DELAYS
+    if not isinstance(delays, list | tuple) or not all(
+        isinstance(delay, int | float) and delay > 0 for delay in delays
+    ):
+        errors.append(
+            _error(f"{SETTING_NAME}['OUTBOX_RETRY_DELAYS'] must be a list of positive numbers of seconds.", "E013")
+        )
+    mailboxes = app_settings.INBOUND_MAILBOXES
+    if not isinstance(mailboxes, list | tuple) or not all(
+        isinstance(box, dict) and {"host", "username", "password"} <= set(box) for box in mailboxes
+    ):
+        errors.append(
+            _error(
+                f"{SETTING_NAME}['INBOUND_MAILBOXES'] must be a list of dicts with 'host', 'username' and 'password'.",
+                "E013",
+            )
+        )
+    alias = app_settings.TASK_BACKEND
+    tasks = getattr(django_settings, "TASKS", None)
+    if tasks is not None and alias not in tasks:
+        errors.append(_error(f"{SETTING_NAME}['TASK_BACKEND'] {alias!r} is not a key of settings.TASKS.", "E013"))
+    return errors

@@ -46,3 +46,32 @@ class Channel(models.TextChoices):
     API = "api", _("API")
     PHONE = "phone", _("Phone")
     EMAIL = "email", _("E-mail")
+
+
+class MailKind(models.TextChoices):
+    """What sort of sender wrote an inbound e-mail (RFC 3834 and the usual headers)."""
+
+    HUMAN = "human", _("Person")
+    AUTO_REPLY = "auto_reply", _("Automatic reply")
+    BOUNCE = "bounce", _("Bounce")
+    LIST = "list", _("Mailing list")
+    LOOP = "loop", _("Our own mail")
+
+
+class InboundStatus(models.TextChoices):
+    """Where an inbound e-mail got to; the first five are the outcomes SPEC §9 prints."""
+
+    RECEIVED = "received", _("Received, not processed yet")
+    CREATED = "created", _("Opened a ticket")
+    APPENDED = "appended", _("Added to a ticket")
+    HELD = "held", _("Held for review")
+    IGNORED = "ignored", _("Ignored")
+    FAILED = "failed", _("Processing failed")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Gave up")
+    SKIPPED = "skipped", _("Not sent")

@@ -67,8 +67,36 @@ DEFAULTS = {
     "STATS_CACHE_SECONDS": 60,
     # Resolved tickets are closed after this many days (housekeeping command).
     "AUTO_CLOSE_AFTER": 7,
-    # Dotted path of the callable that delivers notifications; see notifications.py.
-    "NOTIFICATION_DISPATCHER": "helpdesk_tickets.notifications.send_now",
+    # --- the e-mail channel (docs: "E-mail channel") ---
+    # Replies to notifications go to this address with a signed "+" tag naming the
+    # ticket, e.g. "reply@example.com" gives "reply+HD-7K3M9QXA.3f9c…@example.com".
+    # None: notifications carry no Reply-To of our own (replies then thread by
+    # In-Reply-To/References alone).
+    "REPLY_ADDRESS": None,
+    # Slug of the department that gets mail sent to an address no department has;
+    # None: such mail is held.
+    "INBOUND_DEFAULT_DEPARTMENT": None,
+    # A new mail from an address no user has: "create" a customer account (unusable
+    # password), "hold" it for staff, or "reject" it (ignored).
+    "INBOUND_UNKNOWN_SENDER": "create",
+    # IMAP mailboxes read by helpdesk_tickets_fetchmail: a list of dicts with "host",
+    # "username", "password" and optionally "port" (993), "security" ("ssl", "starttls"),
+    # "folder" ("INBOX"), "processed_folder" ("Processed"), "recipient" (the envelope
+    # recipient to assume for its mail).
+    "INBOUND_MAILBOXES": [],
+    # Raw messages larger than this (bytes) are recorded and held, not processed.
+    "INBOUND_MAX_SIZE": 30 * 1024 * 1024,
+    # A message still "received" this long after processing started is picked up again.
+    "INBOUND_RETRY_AFTER": timedelta(minutes=10),
+    # Seconds between delivery attempts of an outgoing e-mail; after the last one it is
+    # given up ("failed", visible in the admin with "send again").
+    "OUTBOX_RETRY_DELAYS": [30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600],
+    # E-mails one worker sends per batch (one SMTP connection).
+    "OUTBOX_BATCH_SIZE": 100,
+    # The alias in settings.TASKS whose backend delivers the outbox.
+    "TASK_BACKEND": "default",
+    # Domain of our Message-IDs; None: the domain of REPLY_ADDRESS, else of the From address.
+    "MESSAGE_ID_DOMAIN": None,
     # Scheme and host put before links in e-mails, e.g. "https://example.com".
     "SITE_URL": "",
     # From address of notification e-mails; None means settings.DEFAULT_FROM_EMAIL.

@@ -9,6 +9,8 @@ import os
 import shutil
 import tempfile
 
+import django
+
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from example_project.settings import *  # noqa: E402,F403
@@ -36,5 +38,13 @@ HELPDESK_TICKETS = {
     # The locmem cache outlives each test, and user ids repeat between tests:
     # rate-limit tests set low limits explicitly, everything else gets room.
     "API_THROTTLE_RATES": {"ticket_create": "10000/hour", "reply": "10000/hour"},
+}
+# Notifications are delivered right after commit, in the test's own process;
+# the worker's own tests switch to the database backend.
+TASKS = {
+    "default": {
+        "BACKEND": ("django.tasks" if django.VERSION >= (6, 0) else "django_tasks")
+        + ".backends.immediate.ImmediateBackend"
+    }
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

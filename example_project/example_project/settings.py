@@ -3,8 +3,10 @@
 Deployment knobs come from the environment: DATABASE_URL, DJANGO_DEBUG,
 DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DJANGO_MEDIA_ROOT, DJANGO_BEHIND_PROXY
 (1: trust the proxy's X-Forwarded-Proto), DJANGO_REDIS_URL or DJANGO_CACHE_DIR
-(the cache the rate limits count in) and, for attachments in object storage,
-HELPDESK_S3_BUCKET with the AWS_* variables django-storages reads.
+(the cache the rate limits count in), the mail knobs DJANGO_EMAIL_FILE_PATH,
+DJANGO_EMAIL_HOST/PORT, HELPDESK_REPLY_ADDRESS and HELPDESK_TASKS (immediate:
+no worker) and, for attachments in object storage, HELPDESK_S3_BUCKET with
+the AWS_* variables django-storages reads.
 """
 
 import os
@@ -13,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -58,7 +61,12 @@ INSTALLED_APPS = [
     "django_filters",
     "helpdesk_tickets",
     "example_project",
+    # The tasks worker that delivers the outbox (manage.py db_worker).
+    "django_tasks_db",
 ]
+if django.VERSION < (6, 0):
+    # Django 5.2 has the tasks framework from its backport.
+    INSTALLED_APPS.append("django_tasks")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -159,7 +167,26 @@ LOGIN_REDIRECT_URL = "helpdesk_tickets:ticket_list"
 LOGOUT_REDIRECT_URL = "login"
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if os.environ.get("DJANGO_EMAIL_FILE_PATH"):
+    # Each e-mail becomes a file there: read what the helpdesk sent without a mail server.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["DJANGO_EMAIL_FILE_PATH"]
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "support@example.com")
+
+# Notifications are outbox rows delivered by the tasks worker (manage.py db_worker);
+# HELPDESK_TASKS=immediate delivers them in the request's own process after commit.
+_tasks_module = "django.tasks" if django.VERSION >= (6, 0) else "django_tasks"
+TASKS = {
+    "default": {
+        "BACKEND": (
+            f"{_tasks_module}.backends.immediate.ImmediateBackend"
+            if os.environ.get("HELPDESK_TASKS") == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -183,6 +210,7 @@ HELPDESK_TICKETS = {
     "BUSINESS_HOURS": ("08:00", "20:00"),
     "WEEKEND_DAYS": [4],  # Friday
     "REFERENCE_PREFIX": "HD",
+    "REPLY_ADDRESS": os.environ.get("HELPDESK_REPLY_ADDRESS", "reply@example.com"),
     "SITE_URL": os.environ.get("HELPDESK_SITE_URL") or runserver_url(sys.argv) or "http://127.0.0.1:8000",
 }
 

@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from . import sla
+from .. import sla
 
 # Re-exported: ``from helpdesk_tickets.models import Status`` (and the others) is public API.
-from .choices import OPEN_STATUSES, PRIORITY_RANK, STATUS_TRANSITIONS, Channel, Priority, Status  # noqa: F401
-from .conf import settings as app_settings
-from .querysets import MessageQuerySet, OfferedQuerySet, TicketQuerySet
+from ..choices import OPEN_STATUSES, PRIORITY_RANK, STATUS_TRANSITIONS, Channel, Priority, Status  # noqa: F401
+from ..conf import settings as app_settings
+from ..querysets import MessageQuerySet, OfferedQuerySet, TicketQuerySet
 
 
 class TranslatedNameMixin(models.Model):
@@ -83,12 +83,24 @@ class Department(TranslatedNameMixin):
         blank=True,
         help_text=_("Business time to resolution; empty uses the site default."),
     )
+    # Stored lower-case (see save()), so the unique index is case-insensitive on every database.
+    email = models.EmailField(
+        _("e-mail address"),
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Mail sent to this address opens a ticket in this department."),
+    )
 
     objects = OfferedQuerySet.as_manager()
 
     class Meta(TranslatedNameMixin.Meta):
         verbose_name = _("department")
         verbose_name_plural = _("departments")
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower() or None
+        super().save(*args, **kwargs)
 
     @property
     def effective_first_response_target(self):
@@ -297,6 +309,16 @@ class Message(models.Model):
     # still reads right if the author later leaves the department.
     from_staff = models.BooleanField(_("from staff"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # The e-mail this message came in (its untrimmed text and headers stay there for staff).
+    inbound_email = models.OneToOneField(
+        "InboundEmail",
+        verbose_name=_("received e-mail"),
+        on_delete=models.SET_NULL,
+        related_name="thread_message",
+        null=True,
+        blank=True,
+        editable=False,
+    )
 
     objects = MessageQuerySet.as_manager()
 

@@ -1,0 +1,33 @@
+"""The public models: ``from helpdesk_tickets.models import Ticket`` (and every other name here).
+
+:mod:`.tickets` holds the helpdesk domain, :mod:`.mail` the e-mail channel's
+records (inbound mail, the outbox, the Message-IDs of every thread).
+"""
+
+from ..choices import (  # noqa: F401
+    OPEN_STATUSES,
+    PRIORITY_RANK,
+    STATUS_TRANSITIONS,
+    Channel,
+    InboundStatus,
+    MailKind,
+    OutboxStatus,
+    Priority,
+    Status,
+)
+from .mail import BouncedAddress, InboundEmail, OutboundEmail, ThreadMessageId, inbound_upload_to  # noqa: F401
+from .tickets import (  # noqa: F401
+    Attachment,
+    CannedReply,
+    Department,
+    Holiday,
+    IdempotencyKey,
+    Message,
+    Product,
+    Ticket,
+    TicketEvent,
+    TicketType,
+    TranslatedNameMixin,
+    attachment_storage,
+    attachment_upload_to,
+)
