@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
 from helpdesk_tickets import services
-from helpdesk_tickets.models import Channel, Message, Priority, Status, Ticket, TicketEvent
+from helpdesk_tickets.models import Channel, Message, Priority, Product, Status, Ticket, TicketEvent, TicketType
 from tests.core.helpers import Desk
 from tests.factories import (
     DepartmentFactory,
@@ -133,6 +133,32 @@ def test_find_offering_looks_up_each_slug_and_validate_offering_asks_once(desk, 
     }
     with django_assert_num_queries(0):
         assert services.find_offering() == {"department": None, "ticket_type": None, "product": None}
+
+
+@pytest.mark.parametrize("linked", ["none", "here", "elsewhere", "here and elsewhere"])
+def test_validate_offering_agrees_with_offered_in(desk, linked):
+    # validate_offering reads the link rows; the forms and lists use the queryset: one rule.
+    elsewhere = DepartmentFactory()
+    departments = {"none": [], "here": [desk.department], "elsewhere": [elsewhere]}.get(
+        linked, [desk.department, elsewhere]
+    )
+    ticket_type, product = TicketTypeFactory(), ProductFactory()
+    ticket_type.departments.set(departments)
+    product.departments.set(departments)
+    for department in (desk.department, elsewhere):
+        type_offered = ticket_type in TicketType.objects.offered_in(department)
+        product_offered = product in Product.objects.offered_in(department)
+        for kwargs, offered, field in (
+            ({"ticket_type": ticket_type, "product": None}, type_offered, "ticket_type"),
+            # desk.ticket_type is linked to no department: offered everywhere, only the product decides.
+            ({"ticket_type": desk.ticket_type, "product": product}, product_offered, "product"),
+        ):
+            if offered:
+                services.validate_offering(department, **kwargs)
+            else:
+                with pytest.raises(ValidationError) as refused:
+                    services.validate_offering(department, **kwargs)
+                assert refused_fields(refused) == {field}
 
 
 def test_validate_offering_asks_about_the_type_and_product_at_once(desk, django_assert_num_queries):
