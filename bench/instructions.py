@@ -2,7 +2,7 @@
 
 Wall-clock and CPU times on a shared machine move by 15–35 % on unchanged
 code; the number of instructions the Django process executes for a request
-does not (within 1 %, whatever else runs). This script counts them with
+does not (two runs agree within 0.2 %, whatever else runs). This script counts them with
 valgrind's callgrind, so that two commits can be compared per operation::
 
     # once per size (and per schema): a template database seeded by a checkout's own seeder
@@ -20,8 +20,9 @@ around ``--repeat`` requests only, through callgrind's client requests
 (a few lines of C built with ``cc`` on first use, called with ctypes), and
 the counters are dumped per operation. The count covers this process alone —
 Django, the app, DRF, psycopg and libpq — not the PostgreSQL server's work,
-so each operation's SQL statements are also recorded (one request, Django's
-an execute wrapper, which unlike Django's query log has no cap) for comparing query counts and plans.
+so each operation's SQL statements are also recorded (one request, through
+an execute wrapper: Django's query log has a cap) for comparing query
+counts and plans.
 
 Operations run in a fixed order, the reads before the writes, on a copy of
 the template made for the run (``CREATE DATABASE … TEMPLATE``), so that every
