@@ -13,6 +13,8 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.tickets`: opening a ticket (reference, offering, duplicates, cap);
 - :mod:`.thread`: replies and internal notes;
 - :mod:`.handling`: status, priority, assignee, department;
+- :mod:`.outbox`: delivering the notification e-mails (``deliver_outbox``,
+  ``sweep_outbox``, ``send_again``);
 - :mod:`.housekeeping`: the periodic chores.
 
 The errors are :mod:`helpdesk_tickets.exceptions`' (re-exported here too).
@@ -28,6 +30,7 @@ from ..exceptions import (
     TicketClosed,
     UnknownChange,
 )
+from . import outbox
 from ._input import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
 from .handling import (
     UPDATABLE,
@@ -42,6 +45,9 @@ from .handling import (
     update_ticket,
 )
 from .housekeeping import auto_close_resolved, flag_breaches, recompute_open_due_times
+from .outbox import deliver as deliver_outbox
+from .outbox import send_again
+from .outbox import sweep as sweep_outbox
 from .thread import mark_read, post_reply
 from .tickets import (
     REFERENCE_ALPHABET,
@@ -77,15 +83,19 @@ __all__ = [
     "check_update",
     "close",
     "create_ticket",
+    "deliver_outbox",
     "find_duplicate",
     "find_offering",
     "flag_breaches",
     "mark_read",
     "new_reference",
+    "outbox",
     "post_reply",
     "recompute_open_due_times",
     "reopen",
     "resolve",
+    "send_again",
+    "sweep_outbox",
     "update_ticket",
     "validate_offering",
 ]
