@@ -13,29 +13,34 @@ registers every model:
 
 - :mod:`.catalogue`: departments, ticket types, products, holidays, canned replies;
 - :mod:`.tickets`: tickets (through the services), their thread and trail inline;
-- :mod:`.records`: messages, attachments, events and idempotency keys, read-only.
+- :mod:`.records`: messages, attachments, events and idempotency keys, read-only;
+- :mod:`.outbox`: the outgoing e-mails ("send again") and failing addresses ("clear").
 """
 
-from . import catalogue, records, tickets
+from . import catalogue, outbox, records, tickets
 from ._shared import MANAGED_FIELDS
 from .catalogue import CannedReplyAdmin, DepartmentAdmin, HolidayAdmin, ProductAdmin, TicketTypeAdmin
+from .outbox import BouncedAddressAdmin, OutboundEmailAdmin
 from .records import AttachmentAdmin, IdempotencyKeyAdmin, MessageAdmin, TicketEventAdmin
 from .tickets import TicketAdmin, TicketAdminForm
 
 __all__ = [
     "MANAGED_FIELDS",
     "AttachmentAdmin",
+    "BouncedAddressAdmin",
     "CannedReplyAdmin",
     "DepartmentAdmin",
     "HolidayAdmin",
     "IdempotencyKeyAdmin",
     "MessageAdmin",
+    "OutboundEmailAdmin",
     "ProductAdmin",
     "TicketAdmin",
     "TicketAdminForm",
     "TicketEventAdmin",
     "TicketTypeAdmin",
     "catalogue",
+    "outbox",
     "records",
     "tickets",
 ]
