@@ -38,6 +38,7 @@ from django.utils import timezone, translation
 from . import mailaddress, tasks, users
 from .choices import Channel
 from .conf import settings as app_settings
+from .mailparse import REPLY_MARKER
 from .models import Department, OutboundEmail, ThreadMessageId
 
 logger = logging.getLogger(__name__)
@@ -55,10 +56,9 @@ CUSTOMER_KINDS = (TICKET_RECEIVED, STAFF_REPLIED, TICKET_RESOLVED)
 STAFF_KINDS = (TICKET_CREATED, CUSTOMER_REPLIED, TICKET_REOPENED)
 KINDS = CUSTOMER_KINDS + STAFF_KINDS
 
-#: The first line of every notification's text and HTML. A reply written above it is
-#: the new message; the inbound parser cuts the quoted history there. It must stay
-#: identical to ``mailparse.REPLY_MARKER``.
-REPLY_MARKER = "—— Reply above this line · لطفاً بالای این خط پاسخ دهید ——"
+# REPLY_MARKER (the inbound parser's) is the first line of every e-mail's text and HTML:
+# what a person writes above it is their reply; the quoted history below is cut off.
+
 
 _muted = contextvars.ContextVar("helpdesk_tickets_notifications_muted", default=False)
 

@@ -14,12 +14,14 @@ registers every model:
 - :mod:`.catalogue`: departments, ticket types, products, holidays, canned replies;
 - :mod:`.tickets`: tickets (through the services), their thread and trail inline;
 - :mod:`.records`: messages, attachments, events and idempotency keys, read-only;
+- :mod:`.inbound`: received e-mails, with "process again";
 - :mod:`.outbox`: the outgoing e-mails ("send again") and failing addresses ("clear").
 """
 
-from . import catalogue, outbox, records, tickets
+from . import catalogue, inbound, outbox, records, tickets
 from ._shared import MANAGED_FIELDS
 from .catalogue import CannedReplyAdmin, DepartmentAdmin, HolidayAdmin, ProductAdmin, TicketTypeAdmin
+from .inbound import InboundEmailAdmin
 from .outbox import BouncedAddressAdmin, OutboundEmailAdmin
 from .records import AttachmentAdmin, IdempotencyKeyAdmin, MessageAdmin, TicketEventAdmin
 from .tickets import TicketAdmin, TicketAdminForm
@@ -32,6 +34,7 @@ __all__ = [
     "DepartmentAdmin",
     "HolidayAdmin",
     "IdempotencyKeyAdmin",
+    "InboundEmailAdmin",
     "MessageAdmin",
     "OutboundEmailAdmin",
     "ProductAdmin",
@@ -40,6 +43,7 @@ __all__ = [
     "TicketEventAdmin",
     "TicketTypeAdmin",
     "catalogue",
+    "inbound",
     "outbox",
     "records",
     "tickets",

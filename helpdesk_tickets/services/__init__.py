@@ -15,7 +15,8 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.handling`: status, priority, assignee, department;
 - :mod:`.outbox`: delivering the notification e-mails (``deliver_outbox``,
   ``sweep_outbox``, ``send_again``);
-- :mod:`.housekeeping`: the periodic chores.
+- :mod:`.housekeeping`: the periodic chores;
+- :mod:`.email_in`: inbound e-mail (:func:`receive_email`).
 
 The errors are :mod:`helpdesk_tickets.exceptions`' (re-exported here too).
 """
@@ -25,6 +26,7 @@ from ..exceptions import (
     DuplicateTicket,
     HelpdeskError,
     IdempotencyKeyReused,
+    InboundNotRecorded,
     InvalidTransition,
     OpenTicketLimitReached,
     TicketClosed,
@@ -32,6 +34,7 @@ from ..exceptions import (
 )
 from . import outbox
 from ._input import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
+from .email_in import InboundOutcome, process_inbound_again, receive_email, retry_stale_inbound
 from .handling import (
     UPDATABLE,
     assign,
@@ -48,7 +51,7 @@ from .housekeeping import auto_close_resolved, flag_breaches, recompute_open_due
 from .outbox import deliver as deliver_outbox
 from .outbox import send_again
 from .outbox import sweep as sweep_outbox
-from .thread import mark_read, post_reply
+from .thread import add_system_note, mark_read, post_reply
 from .tickets import (
     REFERENCE_ALPHABET,
     REFERENCE_ATTEMPTS,
@@ -70,11 +73,14 @@ __all__ = [
     "AttachmentsUnavailable",
     "DuplicateTicket",
     "HelpdeskError",
+    "InboundNotRecorded",
+    "InboundOutcome",
     "IdempotencyKeyReused",
     "InvalidTransition",
     "OpenTicketLimitReached",
     "TicketClosed",
     "UnknownChange",
+    "add_system_note",
     "assign",
     "auto_close_resolved",
     "change_department",
@@ -91,9 +97,12 @@ __all__ = [
     "new_reference",
     "outbox",
     "post_reply",
+    "process_inbound_again",
+    "receive_email",
     "recompute_open_due_times",
     "reopen",
     "resolve",
+    "retry_stale_inbound",
     "send_again",
     "sweep_outbox",
     "update_ticket",
