@@ -342,19 +342,7 @@ class _Headers:
         return raw.split(";", 1)[0].strip().strip("\"'").lower()
 
 
-def _address_pairs(values):
-    """(display name, bare address) pairs of address header values, names decoded."""
-    pairs = []
-    for value in values:
-        try:
-            parsed = email.utils.getaddresses([_decode_raw(value)])
-        except Exception:
-            continue
-        for name, address in parsed:
-            bare = mailaddress.normalise(address)
-            if bare and _plausible(bare):
-                pairs.append((_one_line(decode_words(name)), _safe(bare)))
-    return pairs
+_BARE_ADDRESS = re.compile(r"[^\s<>()\[\],;:\"@]+@[^\s<>()\[\],;:\"@]+\.[^\s<>()\[\],;:\"@]+")
 
 
 def _plausible(address):
@@ -362,12 +350,45 @@ def _plausible(address):
     return bool(local) and "." in domain and not domain.startswith(".") and "@" not in domain
 
 
+def _pairs_of(value):
+    """(display name, bare address) pairs of one address header value, names decoded.
+
+    When the value does not parse (Python 3.13 rejects a whole header for one
+    broken address), each comma-separated piece is tried, then bare addresses.
+    """
+    text = _decode_raw(value)
+    for pieces in ([text], text.split(",")):
+        pairs = []
+        for piece in pieces:
+            try:
+                parsed = email.utils.getaddresses([piece])
+            except Exception:
+                continue
+            for name, address in parsed:
+                bare = mailaddress.normalise(address)
+                if bare and _plausible(bare):
+                    pairs.append((_one_line(decode_words(name)), _safe(bare)))
+        if pairs or "@" not in text:
+            return pairs
+    return [("", _safe(match.group().lower())) for match in _BARE_ADDRESS.finditer(text)]
+
+
+def _address_pairs(values):
+    return [pair for value in values for pair in _pairs_of(value)]
+
+
 def _addresses(*values):
-    try:
-        found = mailaddress.addresses(*[_decode_raw(value) for value in values])
-    except Exception:
-        found = [address for _name, address in _address_pairs(values)]
-    return [_safe(address) for address in found if _plausible(address)]
+    """The bare addresses of address headers (mailaddress.addresses), in order, without repeats."""
+    found = {}
+    for value in values:
+        try:
+            addresses = [_safe(bare) for bare in mailaddress.addresses(_decode_raw(value)) if _plausible(bare)]
+        except Exception:
+            addresses = []
+        if not addresses:
+            addresses = [bare for _name, bare in _pairs_of(value)]
+        found.update(dict.fromkeys(addresses))
+    return list(found)
 
 
 def _message_id(value):
