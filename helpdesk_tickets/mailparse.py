@@ -935,6 +935,11 @@ def _joined(lines, start, count):
     return " ".join(_plain(line) for line in part)
 
 
+def _quote_follows(lines, index):
+    following = next((line for line in lines[index : index + 3] if line.strip()), "")
+    return _is_quoted(following)
+
+
 def _reply_header(lines, index):
     """How many lines the reply header starting at ``lines[index]`` spans, or 0 when there is none."""
     line = _plain(lines[index])
@@ -948,8 +953,11 @@ def _reply_header(lines, index):
         if joined is None or len(joined) > 800:
             break
         if "wrote" in joined:
-            if joined.startswith("On ") and _ON_WROTE.fullmatch(joined) and re.search(r"[0-9@]", joined):
-                return count
+            # "On Monday I tried again and a colleague wrote:" is prose; a header
+            # has a date or an address, or the quote follows it at once.
+            if joined.startswith("On ") and _ON_WROTE.fullmatch(joined):
+                if re.search(r"[0-9@]", joined) or _quote_follows(lines, index + count):
+                    return count
             if count == 1 and _NAME_WROTE.fullmatch(joined):
                 return 1
         if "نوشت" in joined and _FA_WROTE.fullmatch(_fa_normal(joined)):

@@ -831,6 +831,12 @@ def test_trim_drops_trailing_quotes_signature_and_mobile_footers():
         assert trim_quoted(f"Fine now.\n\n{footer}") == "Fine now."
 
 
+def test_a_header_without_date_or_address_counts_when_the_quote_follows():
+    assert trim_quoted("It worked.\n\nOn Monday, Support wrote:\n> Please try again") == "It worked."
+    text = "It worked.\n\nOn Monday, Support wrote:\nthat we should restart, so we did."
+    assert trim_quoted(text) == text
+
+
 def test_trim_keeps_ordinary_lines_that_look_like_headers():
     text = "On Monday I tried again and my colleague wrote:\nfrom: the log file\nThe file I sent from my office."
     assert trim_quoted(text) == text
