@@ -26,6 +26,7 @@ from helpdesk_tickets.models import (
     Ticket,
 )
 from tests.factories import PNG, DepartmentFactory, TicketTypeFactory, UserFactory, make_agent
+from tests.paths import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -363,3 +364,16 @@ def test_staff_see_the_untrimmed_mail_and_customers_do_not(client, support, sara
 def test_a_message_shows_which_mail_it_came_in(support, sara):
     outcome = receive(mail())
     assert Message.objects.get(ticket=outcome.ticket).inbound_email == outcome.inbound
+
+
+def test_a_delay_report_marks_nothing(support, sara):
+    ticket = open_ticket(support, sara)
+    OutboundEmail.objects.create(
+        kind="staff_replied",
+        ticket=ticket,
+        to_address="slow.server@example.org",
+        message_id_header="6a5b4c3d2e1f4a0b9c8d7e6f5a4b3c2d@example.com",
+    )
+    raw = (ROOT / "tests" / "email" / "corpus" / "postfix_delay_dsn.eml").read_bytes()
+    assert services.receive_email(raw).line == "ignored: bounce"
+    assert not BouncedAddress.objects.exists()
