@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import close_old_connections
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
-from imap_tools.errors import ImapToolsError, MailboxLoginError
+from imap_tools.errors import ImapToolsError, MailboxFolderSelectError, MailboxLoginError
 
 from .. import services
 from ..conf import SETTING_NAME
@@ -198,8 +198,12 @@ def describe(exc, box):
         return f"login refused for {box.username!r} on {box.host}:{box.port}: {_server_text(exc)}"
     if isinstance(exc, ssl.SSLError):
         return f"TLS with {box.host}:{box.port} failed: {exc.reason or exc}"
-    if isinstance(exc, OSError) and not isinstance(exc, ssl.SSLError):
+    if isinstance(exc, OSError):
         return f"cannot reach {box.host}:{box.port}: {exc.strerror or exc}"
+    if isinstance(exc, imaplib.IMAP4.abort):
+        return f"lost the session with {box.host}:{box.port}: {exc}"
+    if isinstance(exc, MailboxFolderSelectError):
+        return f"cannot open the folder {box.folder!r} on {box.host}:{box.port}: {_server_text(exc)}"
     return f"{box.host}:{box.port}: {exc.__class__.__name__}: {exc}"
 
 
@@ -412,17 +416,29 @@ class MailboxReader:
                 self.stop.wait(interval)
 
     def _idle(self, client, interval):
-        """Wait in IDLE until a new message arrives, ``interval`` seconds pass or :attr:`stop` is set."""
+        """Wait in IDLE until a new message arrives, ``interval`` seconds pass or :attr:`stop` is set.
+
+        Raises ``IMAP4.abort`` when the server ends the session meanwhile
+        (then there is no IDLE left to end).
+        """
         deadline = time.monotonic() + min(interval, MAX_IDLE)
         client.idle.start()
-        try:
-            while not self.stop.is_set():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return
-                # Short polls, so that a stop request is seen within a second.
-                responses = client.idle.poll(timeout=min(1.0, remaining))
-                if any(b"EXISTS" in response for response in responses):
-                    return
-        finally:
-            client.idle.stop()
+        silent_wakeups = 0
+        while not self.stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            # Short polls, so that a stop request is seen within a second.
+            timeout = min(1.0, remaining)
+            started = time.monotonic()
+            responses = client.idle.poll(timeout=timeout)
+            if any(response.startswith(b"* BYE") for response in responses):
+                raise imaplib.IMAP4.abort(f"the server ended the session: {responses[-1].decode(errors='replace')}")
+            if any(b"EXISTS" in response for response in responses):
+                break
+            # A closed socket is always readable and yields nothing: without this, a busy loop.
+            early = not responses and time.monotonic() - started < timeout / 2
+            silent_wakeups = silent_wakeups + 1 if early else 0
+            if silent_wakeups >= 5:
+                raise imaplib.IMAP4.abort("the server closed the connection")
+        client.idle.stop()

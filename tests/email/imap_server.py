@@ -24,6 +24,7 @@ needs cleaning up.
 """
 
 import contextlib
+import grp
 import itertools
 import os
 import pwd
@@ -154,6 +155,13 @@ class Dovecot:
             raise RuntimeError(f"the test Dovecot has only {ACCOUNTS} accounts: raise imap_server.ACCOUNTS")
         return f"desk{number}"
 
+    def kick(self, username):
+        """End every session of ``username`` from the server's side (``doveadm kick``)."""
+        doveadm = str(Path(DOVECOT).parent.parent / "bin" / "doveadm")
+        subprocess.run(
+            [doveadm, "-c", str(self.root / "dovecot.conf"), "kick", username], check=True, capture_output=True
+        )
+
     def mailbox_setting(self, username, **overrides):
         """One entry of ``INBOUND_MAILBOXES`` for ``username`` on this server (implicit TLS, our CA)."""
         setting = {
@@ -234,8 +242,8 @@ def running():
             users = "# as root: the Debian package's dovecot and dovenull users run the services"
         else:
             uid, gid = os.getuid(), os.getgid()
-            me = pwd.getpwuid(uid).pw_name
-            users = f"default_internal_user = {me}\ndefault_internal_group = {me}\ndefault_login_user = {me}"
+            me, group = pwd.getpwuid(uid).pw_name, grp.getgrgid(gid).gr_name
+            users = f"default_internal_user = {me}\ndefault_internal_group = {group}\ndefault_login_user = {me}"
         ssl_port, plain_port = _free_port(), _free_port()
         (root / "dovecot.conf").write_text(
             CONFIG.format(root=root, host=HOST, users=users, uid=uid, gid=gid, ssl_port=ssl_port, plain_port=plain_port)

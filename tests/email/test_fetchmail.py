@@ -309,6 +309,15 @@ def test_once_reads_only_the_mailbox_named(dovecot, account, mailboxes, support)
     assert len(dovecot.contents(account)) == 1
 
 
+def test_a_folder_that_does_not_exist_is_a_mailbox_that_cannot_be_read(dovecot, account, mailboxes, db):
+    mailboxes(dovecot.mailbox_setting(account, folder="Support"))
+
+    status, _out, err = fetchmail("--once")
+
+    assert status == 1
+    assert err.splitlines()[0].startswith(f"{account} error: cannot open the folder 'Support' on 127.0.0.1:")
+
+
 def test_bad_configuration_exits_2(mailboxes, db):
     mailboxes()
     assert fetchmail("--once")[0] == 2
@@ -341,6 +350,22 @@ def test_defaults_of_a_mailbox_entry(mailboxes, db):
 # -- running on: IDLE, signals, reconnection ------------------------------------------------
 
 
+class Collect:
+    """A reader's report, kept for the test."""
+
+    def __init__(self):
+        self.messages, self.notes, self.errors = [], [], []
+
+    def message(self, box, uid, line):
+        self.messages.append(f"{box.name} {uid} {line}")
+
+    def note(self, text):
+        self.notes.append(text)
+
+    def error(self, text):
+        self.errors.append(text)
+
+
 class SignalNotTaken(BaseException):
     """A BaseException, so that no retry loop takes it for a network error."""
 
@@ -365,7 +390,7 @@ def test_running_on_it_receives_new_mail_at_once_through_idle_and_stops_on_sigte
         try:
             time.sleep(0.5)  # the command is connected and waiting in IDLE by now
             for account in accounts:
-                dovecot.append(account, mail(f"For {account}"))
+                dovecot.append(account, mail(f"For {account}", sender=f"{account}@example.org"))
             result["moved"] = wait_until(lambda: all(dovecot.contents(a, "Processed") for a in accounts))
         finally:
             os.kill(os.getpid(), signal.SIGTERM)
@@ -400,19 +425,9 @@ def test_a_lost_server_is_retried_with_growing_pauses_until_stopped(db):
     box = MailboxSettings.from_setting(
         {"host": "127.0.0.1", "port": port, "username": "u", "password": "p", "name": "lost"}, 0
     )
-    errors = []
-
-    class Collect:
-        def message(self, box, uid, line):
-            pass
-
-        def note(self, text):
-            pass
-
-        def error(self, text):
-            errors.append(text)
-
-    reader = MailboxReader(box, Collect())
+    report = Collect()
+    errors = report.errors
+    reader = MailboxReader(box, report)
     reader.backoff = 0.05
     thread = threading.Thread(target=reader.run_forever, args=(60,))
     thread.start()
@@ -426,3 +441,27 @@ def test_a_lost_server_is_retried_with_growing_pauses_until_stopped(db):
         f"lost error: cannot reach 127.0.0.1:{port}: Connection refused; trying again in {pause}s"
         for pause in ("0.05", "0.1", "0.2")
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_the_server_ends_is_opened_again_at_once_not_after_the_interval(dovecot, account, support):
+    box = MailboxSettings.from_setting(dovecot.mailbox_setting(account), 0)
+    report = Collect()
+    reader = MailboxReader(box, report)
+    reader.backoff = 0.05
+    thread = threading.Thread(target=reader.run_forever, args=(30,))
+    thread.start()
+    try:
+        connected = lambda: [note for note in report.notes if note.endswith("connected, IDLE")]  # noqa: E731
+        assert wait_until(lambda: len(connected()) == 1)
+        dovecot.kick(account)  # a server restart, an idle timeout, a load balancer …
+        assert wait_until(lambda: len(connected()) == 2, timeout=5), report.errors
+        dovecot.append(account, mail())
+        assert wait_until(lambda: report.messages, timeout=5)
+    finally:
+        reader.stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert report.errors[0].startswith(f"{account} error: lost the session with 127.0.0.1:{dovecot.ssl_port}: ")
+    assert report.errors[0].endswith("; trying again in 0.05s")
+    assert report.messages == [f"{account} 1 created {Ticket.objects.get().reference}"]
