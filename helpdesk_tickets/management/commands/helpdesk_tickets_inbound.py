@@ -47,7 +47,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--recipient",
             metavar="ADDRESS",
-            help="The envelope recipient (Postfix: ${original_recipient}); without it To, Cc and Delivered-To decide.",
+            help="The envelope recipient (Postfix pipe: ${recipient}); without it To, Cc and Delivered-To decide.",
         )
 
     def handle(self, *args, file=None, recipient=None, **options):
