@@ -237,19 +237,19 @@ class UidMemory:
         self.key = "helpdesk_tickets:fetchmail:" + hashlib.sha256(identity).hexdigest()[:32]
 
     def load(self, uidvalidity):
-        """The remembered UIDs, and the UIDVALIDITY they were kept under when it is not ``uidvalidity``."""
+        """``{uid: folder it goes to}`` remembered, and the UIDVALIDITY they were kept under if not ``uidvalidity``."""
         try:
             state = cache.get(self.key) or {}
         except Exception:  # a cache that is down costs re-fetches, nothing else
             logger.warning("helpdesk_tickets: fetchmail cannot read the cache", exc_info=True)
             state = {}
         if state.get("uidvalidity") not in (None, uidvalidity):
-            return set(), state["uidvalidity"]
-        return set(state.get("recorded", ())), None
+            return {}, state["uidvalidity"]
+        return dict(state.get("recorded") or {}), None
 
     def save(self, uidvalidity, recorded):
         try:
-            cache.set(self.key, {"uidvalidity": uidvalidity, "recorded": sorted(recorded)}, None)
+            cache.set(self.key, {"uidvalidity": uidvalidity, "recorded": recorded}, None)
         except Exception:
             logger.warning("helpdesk_tickets: fetchmail cannot write the cache", exc_info=True)
 
@@ -310,14 +310,15 @@ class MailboxReader:
             logger.warning("helpdesk_tickets: fetchmail %s: %s", box.name, text)
             self.report.note(f"{box.name}: {text}")
         uids = sorted(int(uid) for uid in client.uids("ALL"))
-        recorded &= set(uids)  # what left the folder otherwise needs no remembering
+        # What left the folder otherwise needs no remembering.
+        present = set(uids)
+        recorded = {uid: folder for uid, folder in recorded.items() if uid in present}
         for uid in uids:
             if self.stop.is_set():
                 break
             if uid in recorded:
                 # Recorded on an earlier pass whose move failed: only the move is left to do.
-                self._move(client, uid, box.processed_folder)
-                recorded.discard(uid)
+                self._move(client, uid, recorded.pop(uid))
                 self.memory.save(uidvalidity, recorded)
                 self.report.message(box, uid, "duplicate")
                 continue
@@ -338,11 +339,10 @@ class MailboxReader:
                 )
                 continue
             # Committed: from here on, a failure costs a re-fetch answered "duplicate", never the mail.
-            recorded.add(uid)
-            self.memory.save(uidvalidity, recorded)
             held = outcome.line.startswith("held") and box.held_folder
-            self._move(client, uid, box.held_folder if held else box.processed_folder)
-            recorded.discard(uid)
+            recorded[uid] = box.held_folder if held else box.processed_folder
+            self.memory.save(uidvalidity, recorded)
+            self._move(client, uid, recorded.pop(uid))
             self.memory.save(uidvalidity, recorded)
             self.report.message(box, uid, outcome.line)
 

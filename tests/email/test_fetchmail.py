@@ -248,6 +248,17 @@ def test_a_recorded_mail_whose_move_failed_is_moved_on_the_next_pass_without_a_s
     assert len(calls) == 1 and dovecot.contents(account) == {}
 
 
+def test_a_held_mail_whose_move_failed_still_goes_to_the_held_folder(dovecot, account, mailboxes, db, monkeypatch):
+    mailboxes(dovecot.mailbox_setting(account, held_folder="Held"))
+    uid = dovecot.append(account, mail())  # no department has the address: held
+    with monkeypatch.context() as patch:
+        patch.setattr(MailboxReader, "_move", staticmethod(_connection_lost))
+        assert fetchmail("--once")[0] == 1
+
+    assert fetchmail("--once")[:2] == (0, f"{account} {uid} duplicate\n")
+    assert len(dovecot.contents(account, "Held")) == 1 and dovecot.contents(account, "Processed") == {}
+
+
 def test_a_new_uidvalidity_drops_the_remembered_uids(dovecot, account, mailboxes, support, monkeypatch):
     mailboxes(dovecot.mailbox_setting(account, folder="Support"))
     first = dovecot.append(account, mail("First mail"), folder="Support")
