@@ -96,7 +96,8 @@ def receive_email(raw, *, recipient=None):
     except InboundNotRecorded:
         raise
     except (DatabaseError, OSError) as exc:
-        logger.exception("helpdesk_tickets: could not record an inbound e-mail")
+        # One line: a mail server logs only the start of what its pipe printed.
+        logger.error("helpdesk_tickets: could not record an inbound e-mail: %s", exc, exc_info=logger.isEnabledFor(10))
         raise InboundNotRecorded(str(exc) or exc.__class__.__name__) from exc
     if not fresh and not _claim_again(record):
         return InboundOutcome("duplicate", record, duplicate=True)
@@ -376,13 +377,25 @@ def _new_ticket(record, parsed, sender):
             raise _Held(InboundStatus.IGNORED, "unknown sender")
         if policy_name == "hold":
             raise _Held(InboundStatus.HELD, "unknown sender")
-        sender = users.create_customer(parsed.sender, name=parsed.sender_name)
+        sender = _new_customer(parsed)
     elif not users.is_active(sender):
         raise _Held(InboundStatus.HELD, "the sender's account is inactive")
     ticket_type = TicketType.objects.active().offered_in(department).order_by("ordering", "name", "pk").first()
     if ticket_type is None:
         raise _Held(InboundStatus.HELD, f"no ticket type is offered in {department.slug}")
     return InboundStatus.CREATED, _open(record, parsed, sender, department, ticket_type)
+
+
+def _new_customer(parsed):
+    """An account for the unknown sender; the one another delivery made a moment ago, if it won the race."""
+    try:
+        with transaction.atomic():
+            return users.create_customer(parsed.sender, name=parsed.sender_name)
+    except IntegrityError:
+        existing = users.by_email(parsed.sender)
+        if existing is None:
+            raise
+        return existing
 
 
 def _department(record, parsed):
