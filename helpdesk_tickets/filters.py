@@ -123,6 +123,10 @@ class SlugListField(forms.Field):
             MaxLengthValidator(60)(slug)
 
 
+class TagFilter(django_filters.Filter):
+    field_class = SlugListField
+
+
 def _search_filter(label):
     return django_filters.CharFilter(method="filter_search", max_length=200, label=label)
 
@@ -167,9 +171,7 @@ class TicketFilterSet(django_filters.FilterSet):
         label=_("SLA state"),
     )
     # Staff-only: tickets outside the caller's queue never match (see TicketQuerySet.tagged).
-    tag = django_filters.Filter(
-        field_class=SlugListField, method="filter_tag", label=_("Tag slug (repeatable: any of them); staff only")
-    )
+    tag = TagFilter(method="filter_tag", label=_("Tag slug (repeatable: any of them); staff only"))
     search = _search_filter(_("Words of the subject or description, or a reference"))
     q = _search_filter(_("The same as “search”"))
     created_after = UTCDateTimeFilter(
