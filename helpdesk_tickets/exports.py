@@ -20,9 +20,8 @@ import tempfile
 from django.db.models import BooleanField, Case, Value, When
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.translation import get_language_bidi
+from django.utils.translation import get_language_bidi, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from . import sla, users
 from .models import Department, Product, TicketType
