@@ -90,7 +90,8 @@ def for_export(queryset, now=None):
 def rows(queryset):
     """The heading, then one list of values per ticket (text, numbers, datetimes or None)."""
     names = {
-        model: {row.pk: row.display_name for row in model.objects.all()} for model in (Department, TicketType, Product)
+        model: {row.pk: row.display_name for row in model.objects.only("name", "translations")}
+        for model in (Department, TicketType, Product)
     }
     yes, no = _("yes"), _("no")
     yield [str(heading) for _key, heading in COLUMNS]
