@@ -24,7 +24,7 @@ from django.utils.translation import get_language_bidi, gettext_lazy
 from django.utils.translation import gettext as _
 
 from . import sla, users
-from .models import Department, Product, TicketType
+from .models import Channel, Department, Priority, Product, Status, TicketType
 from .templatetags.helpdesk_staff import hdt_staff_datetime
 from .templatetags.helpdesk_tickets import use_jalali
 
@@ -55,6 +55,8 @@ COLUMNS = (
     ("first_response_seconds", gettext_lazy("First response (seconds)")),
     ("resolution_seconds", gettext_lazy("Resolution (seconds)")),
 )
+
+CHOICES = (Status.choices, Priority.choices, Channel.choices)
 
 _TICKET_COLUMNS = (
     "reference subject status priority channel department ticket_type product requester assignee "
@@ -93,20 +95,22 @@ def rows(queryset):
         model: {row.pk: row.display_name for row in model.objects.only("name", "translations")}
         for model in (Department, TicketType, Product)
     }
+    # The choices' labels translated once, not for each row (get_FOO_display() was a third of the time).
+    status, priority, channel = ({value: str(label) for value, label in choices} for choices in CHOICES)
     yes, no = _("yes"), _("no")
     yield [str(heading) for _key, heading in COLUMNS]
     for ticket in queryset.iterator(chunk_size=CHUNK_SIZE):
         yield [
             ticket.reference,
             ticket.subject,
-            ticket.get_status_display(),
-            ticket.get_priority_display(),
+            status.get(ticket.status, ticket.status),
+            priority.get(ticket.priority, ticket.priority),
             names[Department].get(ticket.department_id, ""),
             names[TicketType].get(ticket.ticket_type_id, ""),
             names[Product].get(ticket.product_id, "") if ticket.product_id else "",
             users.staff_label(ticket.requester),
             users.staff_label(ticket.assignee) if ticket.assignee_id else "",
-            ticket.get_channel_display(),
+            channel.get(ticket.channel, ticket.channel),
             ", ".join(tag.name for tag in ticket.tags.all()),
             ticket.created_at,
             ticket.first_response_at,
