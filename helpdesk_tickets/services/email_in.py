@@ -239,8 +239,8 @@ def _process(record, raw):
             # Mail is processed in the language it was written in: the ticket's
             # language and the texts of our notes follow it.
             with translation.override(parsed.language or django_settings.LANGUAGE_CODE):
-                status, ticket = _decide(record, parsed)
-            return _finish(record, status, "", ticket)
+                status, reason, ticket = _decide(record, parsed)
+            return _finish(record, status, reason, ticket)
     except _Held as held:
         return _finish(record, held.status, held.reason, held.ticket)
     except Exception:
@@ -269,11 +269,16 @@ def _finish(record, status, reason, ticket=None):
 
 
 def _decide(record, parsed):
-    """Open or join a ticket for a human's mail; raises :class:`_Held` for everything else."""
+    """``(status, reason, ticket)`` for the mail: a human's opens or joins a ticket.
+
+    Raises :class:`_Held` to keep the mail for staff or set it aside with
+    everything this run wrote undone (say, an account made for its sender).
+    """
     if parsed.kind == MailKind.LOOP or (parsed.sender and Department.objects.filter(email=parsed.sender).exists()):
         raise _Held(InboundStatus.IGNORED, "loop")
     if parsed.kind == MailKind.BOUNCE:
-        raise _Held(InboundStatus.IGNORED, "bounce", _mark_bounced(parsed))
+        # Returned, not raised: the failing addresses it marked must stay marked.
+        return InboundStatus.IGNORED, "bounce", _mark_bounced(parsed)
     if parsed.kind == MailKind.AUTO_REPLY:
         raise _Held(InboundStatus.IGNORED, "auto-reply", _thread_ticket(parsed, record))
     if parsed.kind == MailKind.LIST:
@@ -287,10 +292,12 @@ def _decide(record, parsed):
         # Mail from this address arrives: it is not failing any more.
         BouncedAddress.objects.filter(address=parsed.sender).delete()
     if ticket is not None:
-        return _follow_up(record, parsed, ticket, sender)
+        status, ticket = _follow_up(record, parsed, ticket, sender)
+        return status, "", ticket
     if _names_a_forged_reply_address(record, parsed):
         raise _Held(InboundStatus.HELD, "unknown or forged reply address")
-    return _new_ticket(record, parsed, sender)
+    status, ticket = _new_ticket(record, parsed, sender)
+    return status, "", ticket
 
 
 def _thread_ticket(parsed, record):
@@ -476,7 +483,11 @@ def _link(record, message, parsed):
 
 
 def _mark_bounced(parsed):
-    """Mark the addresses our bounced mail went to as failing; returns the ticket concerned, if any."""
+    """Mark the addresses our bounced mail went to as failing; returns the ticket concerned, if any.
+
+    A delay report (status 4.x.x: the server is still trying) marks nothing.
+    """
+    temporary = parsed.bounce_status.startswith("4")
     sent = list(OutboundEmail.objects.filter(message_id_header__in=parsed.bounced_message_ids).select_related("ticket"))
     addresses = {row.to_address.lower() for row in sent}
     if not sent and parsed.bounced_recipients:
@@ -486,6 +497,8 @@ def _mark_bounced(parsed):
             .values_list("to_address", flat=True)
             .distinct()
         )
+    if temporary:
+        addresses = set()
     now = timezone.now()
     reason = (f"bounce {parsed.bounce_status}" if parsed.bounce_status else "bounce")[:255]
     for address in sorted(addresses):
