@@ -253,3 +253,22 @@ def test_bulk_queries_grow_by_a_fixed_number_per_ticket(team, changes):
     per_ticket = (many - few) / 15
     assert few == 5 * per_ticket, (few, many)
     assert per_ticket == PER_TICKET[changes]
+
+
+def test_the_api_list_takes_the_tag_filter_for_staff_only(team):
+    from tests.factories import token_client
+
+    agent, ticket = team.agents[0], team.ticket()
+    team.ticket(subject="untagged")
+    services.add_tags(ticket, [tag("VIP")], actor=agent)
+
+    def refs(user, **params):
+        response = token_client(user).get("/api/tickets/", params)
+        assert response.status_code == 200, response.content
+        return [row["reference"] for row in response.json()["results"]]
+
+    assert refs(agent, tag="vip") == [ticket.reference]
+    assert refs(team.customer, tag="vip") == []
+    assert len(refs(team.customer)) == 2
+    response = token_client(agent).get("/api/tickets/", {"tag": "not a slug!"})
+    assert response.status_code == 400 and "tag" in response.json()
