@@ -201,6 +201,8 @@ class BulkActionForm(forms.Form):
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, assignees, tags, **kwargs):
+        # On the queue page next to the filters, whose controls have the same names: ids of its own.
+        kwargs.setdefault("auto_id", "hdt-bulk-%s")
         super().__init__(*args, **kwargs)
         self.user = user
         self.assignees = {str(person.pk): person for person in assignees}
