@@ -15,11 +15,13 @@ registers every model:
 - :mod:`.tickets`: tickets (through the services), their thread and trail inline;
 - :mod:`.records`: messages, attachments, events and idempotency keys, read-only;
 - :mod:`.inbound`: received e-mails, with "process again";
-- :mod:`.outbox`: the outgoing e-mails ("send again") and failing addresses ("clear").
+- :mod:`.outbox`: the outgoing e-mails ("send again") and failing addresses ("clear");
+- :mod:`.agents`: tags and the agents' availability (away, capacity).
 """
 
-from . import catalogue, inbound, outbox, records, tickets
+from . import agents, catalogue, inbound, outbox, records, tickets
 from ._shared import MANAGED_FIELDS
+from .agents import AgentStatusAdmin, TagAdmin
 from .catalogue import CannedReplyAdmin, DepartmentAdmin, HolidayAdmin, ProductAdmin, TicketTypeAdmin
 from .inbound import InboundEmailAdmin
 from .outbox import BouncedAddressAdmin, OutboundEmailAdmin
@@ -28,6 +30,7 @@ from .tickets import TicketAdmin, TicketAdminForm
 
 __all__ = [
     "MANAGED_FIELDS",
+    "AgentStatusAdmin",
     "AttachmentAdmin",
     "BouncedAddressAdmin",
     "CannedReplyAdmin",
@@ -38,10 +41,12 @@ __all__ = [
     "MessageAdmin",
     "OutboundEmailAdmin",
     "ProductAdmin",
+    "TagAdmin",
     "TicketAdmin",
     "TicketAdminForm",
     "TicketEventAdmin",
     "TicketTypeAdmin",
+    "agents",
     "catalogue",
     "inbound",
     "outbox",
