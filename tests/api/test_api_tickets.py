@@ -392,6 +392,7 @@ REFUSED_BY_FILTER = {
     "created_after": "yesterday",
     "created_before": "yesterday",
     "activity_after": "yesterday",
+    "tag": "not a slug!",
 }
 
 
