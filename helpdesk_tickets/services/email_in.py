@@ -49,6 +49,7 @@ from ..models import (
 )
 from . import thread
 from ._input import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
+from .merge import final_ticket
 from .tickets import REFERENCE_ALPHABET, REFERENCE_LENGTH, create_ticket
 
 logger = logging.getLogger("helpdesk_tickets.email")
@@ -96,7 +97,8 @@ def receive_email(raw, *, recipient=None):
     except InboundNotRecorded:
         raise
     except (DatabaseError, OSError) as exc:
-        logger.exception("helpdesk_tickets: could not record an inbound e-mail")
+        # One line: a mail server logs only the start of what its pipe printed.
+        logger.error("helpdesk_tickets: could not record an inbound e-mail: %s", exc, exc_info=logger.isEnabledFor(10))
         raise InboundNotRecorded(str(exc) or exc.__class__.__name__) from exc
     if not fresh and not _claim_again(record):
         return InboundOutcome("duplicate", record, duplicate=True)
@@ -239,8 +241,8 @@ def _process(record, raw):
             # Mail is processed in the language it was written in: the ticket's
             # language and the texts of our notes follow it.
             with translation.override(parsed.language or django_settings.LANGUAGE_CODE):
-                status, ticket = _decide(record, parsed)
-            return _finish(record, status, "", ticket)
+                status, reason, ticket = _decide(record, parsed)
+            return _finish(record, status, reason, ticket)
     except _Held as held:
         return _finish(record, held.status, held.reason, held.ticket)
     except Exception:
@@ -269,11 +271,16 @@ def _finish(record, status, reason, ticket=None):
 
 
 def _decide(record, parsed):
-    """Open or join a ticket for a human's mail; raises :class:`_Held` for everything else."""
+    """``(status, reason, ticket)`` for the mail: a human's opens or joins a ticket.
+
+    Raises :class:`_Held` to keep the mail for staff or set it aside with
+    everything this run wrote undone (say, an account made for its sender).
+    """
     if parsed.kind == MailKind.LOOP or (parsed.sender and Department.objects.filter(email=parsed.sender).exists()):
         raise _Held(InboundStatus.IGNORED, "loop")
     if parsed.kind == MailKind.BOUNCE:
-        raise _Held(InboundStatus.IGNORED, "bounce", _mark_bounced(parsed))
+        # Returned, not raised: the failing addresses it marked must stay marked.
+        return InboundStatus.IGNORED, "bounce", _mark_bounced(parsed)
     if parsed.kind == MailKind.AUTO_REPLY:
         raise _Held(InboundStatus.IGNORED, "auto-reply", _thread_ticket(parsed, record))
     if parsed.kind == MailKind.LIST:
@@ -287,14 +294,24 @@ def _decide(record, parsed):
         # Mail from this address arrives: it is not failing any more.
         BouncedAddress.objects.filter(address=parsed.sender).delete()
     if ticket is not None:
-        return _follow_up(record, parsed, ticket, sender)
+        status, ticket = _follow_up(record, parsed, ticket, sender)
+        return status, "", ticket
     if _names_a_forged_reply_address(record, parsed):
         raise _Held(InboundStatus.HELD, "unknown or forged reply address")
-    return _new_ticket(record, parsed, sender)
+    status, ticket = _new_ticket(record, parsed, sender)
+    return status, "", ticket
 
 
 def _thread_ticket(parsed, record):
-    """The ticket this mail follows up, by In-Reply-To/References, signed reply address or subject."""
+    """The ticket this mail follows up, by In-Reply-To/References, signed reply address or subject.
+
+    A merged ticket's mail goes to the ticket it was merged into.
+    """
+    ticket = _threaded(parsed, record)
+    return final_ticket(ticket) if ticket is not None else None
+
+
+def _threaded(parsed, record):
     ids = [*parsed.in_reply_to, *reversed(parsed.references)]
     if ids:
         known = dict(ThreadMessageId.objects.filter(message_id__in=ids).values_list("message_id", "ticket_id"))
@@ -369,13 +386,25 @@ def _new_ticket(record, parsed, sender):
             raise _Held(InboundStatus.IGNORED, "unknown sender")
         if policy_name == "hold":
             raise _Held(InboundStatus.HELD, "unknown sender")
-        sender = users.create_customer(parsed.sender, name=parsed.sender_name)
+        sender = _new_customer(parsed)
     elif not users.is_active(sender):
         raise _Held(InboundStatus.HELD, "the sender's account is inactive")
     ticket_type = TicketType.objects.active().offered_in(department).order_by("ordering", "name", "pk").first()
     if ticket_type is None:
         raise _Held(InboundStatus.HELD, f"no ticket type is offered in {department.slug}")
     return InboundStatus.CREATED, _open(record, parsed, sender, department, ticket_type)
+
+
+def _new_customer(parsed):
+    """An account for the unknown sender; the one another delivery made a moment ago, if it won the race."""
+    try:
+        with transaction.atomic():
+            return users.create_customer(parsed.sender, name=parsed.sender_name)
+    except IntegrityError:
+        existing = users.by_email(parsed.sender)
+        if existing is None:
+            raise
+        return existing
 
 
 def _department(record, parsed):
@@ -476,7 +505,11 @@ def _link(record, message, parsed):
 
 
 def _mark_bounced(parsed):
-    """Mark the addresses our bounced mail went to as failing; returns the ticket concerned, if any."""
+    """Mark the addresses our bounced mail went to as failing; returns the ticket concerned, if any.
+
+    A delay report (status 4.x.x: the server is still trying) marks nothing.
+    """
+    temporary = parsed.bounce_status.startswith("4")
     sent = list(OutboundEmail.objects.filter(message_id_header__in=parsed.bounced_message_ids).select_related("ticket"))
     addresses = {row.to_address.lower() for row in sent}
     if not sent and parsed.bounced_recipients:
@@ -486,6 +519,8 @@ def _mark_bounced(parsed):
             .values_list("to_address", flat=True)
             .distinct()
         )
+    if temporary:
+        addresses = set()
     now = timezone.now()
     reason = (f"bounce {parsed.bounce_status}" if parsed.bounce_status else "bounce")[:255]
     for address in sorted(addresses):

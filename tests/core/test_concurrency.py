@@ -269,3 +269,24 @@ def test_the_same_email_delivered_at_once_by_several_entry_points_opens_one_tick
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert sorted(line.split()[0] for line in results) == ["created", "duplicate", "duplicate", "duplicate"]
     assert Ticket.objects.count() == 1 and InboundEmail.objects.count() == 1
+
+
+def test_two_mails_at_once_from_one_unknown_sender_make_one_account():
+    from email.message import EmailMessage
+
+    from helpdesk_tickets import users
+
+    department = DepartmentFactory(email="support@example.com")
+    department.ticket_types.add(TicketTypeFactory())
+
+    def deliver(i):
+        mail = EmailMessage()
+        mail["From"], mail["To"] = "new.person@example.org", "support@example.com"
+        mail["Subject"], mail["Message-ID"] = f"Question {i}", f"<q{i}@mail.example.org>"
+        mail.set_content(f"Question number {i} about my order.")
+        return services.receive_email(mail.as_bytes()).line
+
+    results = run_at_once(3, deliver)
+    assert [line.split()[0] for line in results] == ["created"] * 3, results
+    requesters = set(Ticket.objects.values_list("requester_id", flat=True))
+    assert len(requesters) == 1 and users.by_email("new.person@example.org").pk in requesters

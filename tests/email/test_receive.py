@@ -26,6 +26,7 @@ from helpdesk_tickets.models import (
     Ticket,
 )
 from tests.factories import PNG, DepartmentFactory, TicketTypeFactory, UserFactory, make_agent
+from tests.paths import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -363,3 +364,85 @@ def test_staff_see_the_untrimmed_mail_and_customers_do_not(client, support, sara
 def test_a_message_shows_which_mail_it_came_in(support, sara):
     outcome = receive(mail())
     assert Message.objects.get(ticket=outcome.ticket).inbound_email == outcome.inbound
+
+
+def test_a_delay_report_marks_nothing(support, sara):
+    ticket = open_ticket(support, sara)
+    OutboundEmail.objects.create(
+        kind="staff_replied",
+        ticket=ticket,
+        to_address="slow.server@example.org",
+        message_id_header="6a5b4c3d2e1f4a0b9c8d7e6f5a4b3c2d@example.com",
+    )
+    raw = (ROOT / "tests" / "email" / "corpus" / "postfix_delay_dsn.eml").read_bytes()
+    assert services.receive_email(raw).line == "ignored: bounce"
+    assert not BouncedAddress.objects.exists()
+
+
+CORPUS = sorted((ROOT / "tests" / "email" / "corpus").glob("*.eml"))
+OUTCOME = r"^(created HD-[A-Z0-9]{8}|appended HD-[A-Z0-9]{8}|duplicate|held: .+|ignored: .+)$"
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[path.stem for path in CORPUS])
+def test_every_sample_mail_gets_one_of_the_outcomes_and_machines_open_nothing(settings, support, path):
+    import re
+
+    from helpdesk_tickets import mailparse
+    from helpdesk_tickets.models import MailKind
+
+    settings.DEFAULT_FROM_EMAIL = "helpdesk@example.com"
+    DepartmentFactory(slug="billing", email="billing@example.com").ticket_types.add(TicketTypeFactory())
+    raw = path.read_bytes()
+    outcome = services.receive_email(raw)
+    assert re.match(OUTCOME, outcome.line), outcome.line
+    if mailparse.parse(raw).kind != MailKind.HUMAN:
+        assert outcome.line.startswith("ignored: ") and not Ticket.objects.exists()
+    assert services.receive_email(raw).line == "duplicate"
+
+
+REPLIES = [
+    path
+    for path in CORPUS
+    if b"reply+hd-" in path.read_bytes().lower()
+    and not path.stem.startswith(("loop", "postfix", "exchange", "gmail_mailer", "exim", "auto", "outlook_out"))
+]
+
+
+@pytest.mark.parametrize("path", REPLIES, ids=[path.stem for path in REPLIES])
+def test_a_customer_reply_from_any_mail_client_lands_in_its_ticket(settings, support, path):
+    """The corpus replies, addressed to a real ticket of their sender with a valid signed tag."""
+    import re
+
+    from helpdesk_tickets import mailparse
+
+    settings.DEFAULT_FROM_EMAIL = "helpdesk@example.com"
+    raw = path.read_bytes()
+    parsed = mailparse.parse(raw)
+    if parsed.kind != mailparse.MailKind.HUMAN:
+        pytest.skip("not a person's reply")
+    requester = UserFactory(username=parsed.sender.split("@")[0][:30], email=parsed.sender)
+    ticket = services.create_ticket(
+        requester=requester,
+        department=support,
+        ticket_type=support.ticket_types.get(),
+        subject="The panel",
+        description="The first message.",
+    )
+    tag = re.compile(rb"reply\+hd-[a-z0-9]{8}\.[a-z0-9]{12}@example\.com", re.I)
+    signed = mailaddress.reply_address(ticket.reference).encode()
+    outcome = services.receive_email(tag.sub(signed, raw))
+    assert outcome.line == f"appended {ticket.reference}"
+    reply = ticket.messages.order_by("pk").last()
+    assert reply.author == requester and not reply.from_staff
+    assert mailparse.REPLY_MARKER not in reply.body
+    if "inline_answers" not in path.stem:  # answers between the questions keep the questions they answer
+        assert "\n> " not in f"\n{reply.body}"
+
+
+def test_a_reply_about_a_merged_ticket_lands_in_the_ticket_it_was_merged_into(support, sara):
+    first = open_ticket(support, sara)
+    second = open_ticket(support, sara, subject="Still cannot log in", body="Same as before, from my phone.")
+    agent = make_agent(support, username="ali")
+    services.merge_tickets(second, first, actor=agent)
+    outcome = receive(mail(to=mailaddress.reply_address(second.reference), subject="Re: phone", body="Any news?"))
+    assert outcome.line == f"appended {first.reference}"
