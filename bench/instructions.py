@@ -271,6 +271,35 @@ def measure(args):
     log("wrote", args.out)
 
 
+def snippet(args):
+    """Ir per run of Python statements in a checkout (after ``--setup``): the part of a request that changed."""
+    tree = Path(args.tree).resolve()
+    statements = dict(item.split("=", 1) for item in args.statements)
+    copy = f"{args.db}_snippet{os.getpid()}"
+    copy_database(args.db, copy)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            spec = tmp / "snippets.json"
+            spec.write_text(
+                json.dumps(
+                    {"setup": args.setup, "statements": statements, "warmup": args.warmup, "repeat": args.repeat}
+                )
+            )
+            command = [
+                *("nice", "-n", "19", "valgrind", "--tool=callgrind", "--instr-atstart=no"),
+                f"--callgrind-out-file={tmp}/callgrind.out.%p",
+                *(sys.executable, str(Path(__file__).resolve()), "child-snippet", str(spec)),
+            ]
+            stderr = subprocess.DEVNULL if args.quiet else None
+            subprocess.run(command, cwd=tree, env=tree_env(tree, copy), check=True, stderr=stderr)
+            totals = read_dumps(tmp)
+    finally:
+        pg(f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)", fetch=False)
+    for name in statements:
+        print(f"{name:24} {totals[name] / args.repeat / 1e6:>10.2f} M instructions a run")
+
+
 def write_plan(args):
     """The operations as measure runs them, on a copy of the template (for profiling them by hand)."""
     copy_database(args.db, args.copy)
@@ -439,6 +468,27 @@ def child(plan_path, result_path):
     Path(result_path).write_text(json.dumps(results, indent=1))
 
 
+def child_snippet(spec_path):
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+    import django
+
+    django.setup()
+    spec = json.loads(Path(spec_path).read_text())
+    callgrind = Callgrind()
+    namespace = {}
+    exec(spec["setup"], namespace)  # a benchmark's own statements, from its command line
+    for name, statement in spec["statements"].items():
+        code = compile(statement, name, "exec")
+        for _ in range(spec["warmup"]):
+            exec(code, namespace)
+        gc.collect()
+        gc.freeze()
+        callgrind.start()
+        for _ in range(spec["repeat"]):
+            exec(code, namespace)
+        callgrind.stop(name)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -460,6 +510,14 @@ def main():
     p.add_argument("--db", required=True)
     p.add_argument("--copy", required=True)
     p.add_argument("--out", required=True)
+    p = commands.add_parser("snippet", help="Ir per run of Python statements in a checkout, e.g. one queryset method")
+    p.add_argument("--tree", required=True)
+    p.add_argument("--db", required=True, help="the template database (copied for the run)")
+    p.add_argument("--setup", default="", help="statements run once first, e.g. imports")
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("statements", nargs="+", metavar="NAME=STATEMENTS")
     p = commands.add_parser("compare", help="table of measure outputs, each against the first")
     p.add_argument("files", nargs="+")
     p.add_argument("--rst", action="store_true", help="as a reStructuredText table")
@@ -467,11 +525,17 @@ def main():
     p = commands.add_parser("child")
     p.add_argument("plan")
     p.add_argument("result")
+    p = commands.add_parser("child-snippet")
+    p.add_argument("spec")
     args = parser.parse_args()
     if args.command == "child":
         child(args.plan, args.result)
+    elif args.command == "child-snippet":
+        child_snippet(args.spec)
     else:
-        {"seed": seed, "measure": measure, "plan": write_plan, "compare": compare}[args.command](args)
+        {"seed": seed, "measure": measure, "snippet": snippet, "plan": write_plan, "compare": compare}[args.command](
+            args
+        )
 
 
 if __name__ == "__main__":
