@@ -162,6 +162,15 @@ class HelpdeskAutoSchema(AutoSchema):
         action = getattr(self.view, "action", None)
         return getattr(self.view, action or self.method.lower(), None)
 
+    def _constrain(self, parameter):
+        from .filters import DATETIME_NOTE, QUERY_PARAMETER_SCHEMAS
+
+        parameter["schema"].update(QUERY_PARAMETER_SCHEMAS.get(parameter["name"], {}))
+        if parameter["schema"].get("format") == "date-time":
+            parameter["description"] = f"{parameter.get('description', '')}. {DATETIME_NOTE}".lstrip(". ")
+            # django-filter reads an empty value as no filter at all.
+            parameter["allowEmptyValue"] = True
+
     def _error(self, description):
         return {
             "description": description,
@@ -172,6 +181,9 @@ class HelpdeskAutoSchema(AutoSchema):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
+        for parameter in operation.get("parameters", ()):
+            if parameter["in"] == "query":
+                self._constrain(parameter)
         responses = operation["responses"]
         public = all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
         codes = [code for code in COMMON_ERRORS if code not in ("401", "403") or not public]
@@ -347,7 +359,24 @@ def sidecar_directory():
     return Path(list(spec.submodule_search_locations)[0]) / "static" / "drf_spectacular_sidecar"
 
 
-class DocsAssetView(View):
+class _PageView(View):
+    """A page of the docs: GET (and HEAD) only; any other method is the API's JSON 405."""
+
+    http_method_names = ["get", "head"]
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        response = JsonResponse(
+            {
+                "detail": _("Method “%(method)s” not allowed.") % {"method": request.method},
+                "code": "method_not_allowed",
+            },
+            status=405,
+        )
+        response["Allow"] = "GET, HEAD"
+        return response
+
+
+class DocsAssetView(_PageView):
     """Serves the whitelisted Swagger UI files and the page's start-up script."""
 
     def get(self, request, name):
@@ -367,7 +396,7 @@ class DocsAssetView(View):
         return response
 
 
-class DocsView(View):
+class DocsView(_PageView):
     """``docs/``: Swagger UI over ``schema/``, everything served by this app."""
 
     def get(self, request):

@@ -19,7 +19,7 @@ def _with_slash(request):
     if path.endswith("/"):
         return None
     try:
-        match = resolve(f"{path}/", urlconf=request.urlconf)
+        match = resolve(f"{path}/", urlconf=getattr(request, "urlconf", None))
     except Resolver404:
         return None
     return f"{request.path}/" if match.url_name != NOT_FOUND_NAME else None
@@ -48,3 +48,9 @@ class NotFoundView(HelpdeskAPIMixin, APIView):
 
     def options(self, request, *args, **kwargs):
         return self.http_method_not_allowed(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # No resource here, so no methods it allows (DRF would list this view's own).
+        del response["Allow"]
+        return response
