@@ -93,7 +93,17 @@ class TicketOrderingFilter(BaseFilterBackend):
                 "required": False,
                 "in": "query",
                 "description": str(gettext_lazy("Sort order; a leading “-” sorts descending.")),
-                "schema": {"type": "string", "enum": ordering_choices(), "default": DEFAULT_TICKET_ORDERING},
+                "schema": {
+                    "type": "string",
+                    "enum": ordering_choices(),
+                    "default": DEFAULT_TICKET_ORDERING,
+                    # Names for generated clients' enums ("-created_at" is no identifier).
+                    "x-enum-varnames": [
+                        name.upper() + ("_DESC" if value.startswith("-") else "")
+                        for value in ordering_choices()
+                        for name in [value.lstrip("-")]
+                    ],
+                },
             },
             {
                 "name": self.sort_param,
