@@ -25,6 +25,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 HELPDESK_TICKETS = {**HELPDESK_TICKETS, "API_THROTTLE_RATES": {"ticket_create": None, "reply": None}}
 if os.environ.get("BENCH_NOTIFICATIONS") == "queued":
     # E-mails handed to a task queue instead of rendered and sent in the request (see bench/notify.py).
-    HELPDESK_TICKETS["NOTIFICATION_DISPATCHER"] = "bench.notify.enqueue"
+    pass  # replaced by the outbox: see bench/outbox.py
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 MEDIA_ROOT = os.environ.get("BENCH_MEDIA_ROOT", "/tmp/bench-media")

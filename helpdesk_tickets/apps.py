@@ -15,3 +15,13 @@ class HelpdeskTicketsConfig(AppConfig):
         # A changed holiday reaches the SLA clock of every process (see sla.holidays).
         for signal in (post_save, post_delete):
             signal.connect(sla.holidays_changed, sender="helpdesk_tickets.Holiday", dispatch_uid="hdt_holidays")
+
+        # The providers' inbound webhooks feed the e-mail channel when django-anymail is installed ([anymail]).
+        try:
+            from anymail.signals import inbound
+        except ImportError:
+            pass
+        else:
+            from . import inbound_anymail
+
+            inbound.connect(inbound_anymail.receive_inbound, dispatch_uid=inbound_anymail.DISPATCH_UID)

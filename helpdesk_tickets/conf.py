@@ -80,9 +80,10 @@ DEFAULTS = {
     # password), "hold" it for staff, or "reject" it (ignored).
     "INBOUND_UNKNOWN_SENDER": "create",
     # IMAP mailboxes read by helpdesk_tickets_fetchmail: a list of dicts with "host",
-    # "username", "password" and optionally "port" (993), "security" ("ssl", "starttls"),
-    # "folder" ("INBOX"), "processed_folder" ("Processed"), "recipient" (the envelope
-    # recipient to assume for its mail).
+    # "username", "password" and optionally "name", "port", "security" ("ssl", "starttls";
+    # "none" only for localhost), "folder" ("INBOX"), "processed_folder" ("Processed"),
+    # "held_folder", "recipient" (the envelope recipient to assume), "verify", "cafile",
+    # "timeout"; see docs/email.rst.
     "INBOUND_MAILBOXES": [],
     # Raw messages larger than this (bytes) are recorded and held, not processed.
     "INBOUND_MAX_SIZE": 30 * 1024 * 1024,

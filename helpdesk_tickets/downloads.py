@@ -39,12 +39,26 @@ def attachment_response(attachment):
         handle = attachment.file.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404 from None
-    response = FileResponse(handle, content_type=attachment.content_type or "application/octet-stream")
-    response["Content-Disposition"] = content_disposition(attachment.original_name)
+    response = _private_download(handle, attachment.content_type, attachment.original_name)
     if not response.has_header("Content-Length"):
         response["Content-Length"] = str(attachment.size)
+    return response
+
+
+def _private_download(handle, content_type, name):
+    response = FileResponse(handle, content_type=content_type or "application/octet-stream")
+    response["Content-Disposition"] = content_disposition(name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     # Private data: shared caches must not keep it.
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def raw_email_response(inbound):
+    """A received e-mail's raw message (``.eml``), as a download like any attachment."""
+    try:
+        handle = inbound.raw.open("rb")
+    except (FileNotFoundError, OSError, ValueError):
+        raise Http404 from None
+    return _private_download(handle, "message/rfc822", f"{inbound.subject or 'message'}.eml")

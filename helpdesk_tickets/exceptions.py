@@ -115,3 +115,10 @@ class UnknownChange(HelpdeskError, TypeError):
             _("“%(name)s” cannot be changed here; the fields that can are: %(allowed)s.")
             % {"name": name, "allowed": ", ".join(allowed)}
         )
+
+
+class InboundNotRecorded(Exception):
+    """An inbound e-mail could not even be recorded (database or storage down): the sender must retry.
+
+    Not a :class:`HelpdeskError`: nothing was refused, nothing was kept.
+    """

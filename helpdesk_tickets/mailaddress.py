@@ -31,12 +31,12 @@ def normalise(address):
 
 def addresses(*header_values):
     """The bare, normalised addresses in header values such as To and Cc, in order, without repeats."""
-    seen = []
+    seen = {}
     for _name, bare in getaddresses([value for value in header_values if value]):
         bare = normalise(bare)
-        if bare and bare not in seen:
-            seen.append(bare)
-    return seen
+        if bare:
+            seen.setdefault(bare, None)
+    return list(seen)
 
 
 def _signature(reference):

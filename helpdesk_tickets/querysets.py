@@ -238,3 +238,15 @@ class MessageQuerySet(models.QuerySet):
 
     def public(self):
         return self.filter(internal=False)
+
+
+class MailQuerySet(models.QuerySet):
+    """Received and outgoing e-mails: as visible as their ticket's queue; mail without a ticket only to supervisors."""
+
+    def visible_to(self, user):
+        if not (user and user.is_authenticated and users.is_active(user)):
+            return self.none()
+        if getattr(user, "is_superuser", False) or permissions.is_supervisor(user):
+            return self.all()
+        departments = permissions.agent_department_ids(user)
+        return self.filter(ticket__department_id__in=departments) if departments else self.none()

@@ -44,6 +44,16 @@ urlpatterns = [
     path("staff/new/", staff.PhoneTicketCreateView.as_view(), name="staff_ticket_create"),
     path("staff/tickets/<hdt_reference:reference>/", staff.StaffTicketDetailView.as_view(), name="staff_ticket_detail"),
     path(
+        "staff/tickets/<hdt_reference:reference>/emails/<int:pk>/",
+        staff.StaffInboundEmailView.as_view(),
+        name="staff_inbound_email",
+    ),
+    path(
+        "staff/tickets/<hdt_reference:reference>/emails/<int:pk>/raw/",
+        staff.StaffInboundEmailView.as_view(raw=True),
+        name="staff_inbound_email_raw",
+    ),
+    path(
         "staff/tickets/<hdt_reference:reference>/update/",
         staff.StaffTicketUpdateView.as_view(),
         name="staff_ticket_update",

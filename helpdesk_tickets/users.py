@@ -168,6 +168,24 @@ def by_username(value):
         return None
 
 
+def by_email(address):
+    """The user whose e-mail address is ``address`` (case-insensitive), or None.
+
+    Active accounts win over inactive ones, then the oldest; a model without
+    an e-mail field has no one to find.
+    """
+    name = email_field()
+    if not name or not address:
+        return None
+    manager = get_user_model()._default_manager
+    found = manager.filter(**{f"{name}__iexact": address.strip()})
+    if has_field("is_active"):
+        found = found.order_by("-is_active", "pk")
+    else:
+        found = found.order_by("pk")
+    return found.first()
+
+
 def pk_from(value):
     """``value`` as a primary key of the user model (an integer, a UUID …), or None when it cannot be one."""
     try:

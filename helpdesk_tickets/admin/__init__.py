@@ -13,12 +13,14 @@ registers every model:
 
 - :mod:`.catalogue`: departments, ticket types, products, holidays, canned replies;
 - :mod:`.tickets`: tickets (through the services), their thread and trail inline;
-- :mod:`.records`: messages, attachments, events and idempotency keys, read-only.
+- :mod:`.records`: messages, attachments, events and idempotency keys, read-only;
+- :mod:`.inbound`: received e-mails, with "process again".
 """
 
-from . import catalogue, records, tickets
+from . import catalogue, inbound, records, tickets
 from ._shared import MANAGED_FIELDS
 from .catalogue import CannedReplyAdmin, DepartmentAdmin, HolidayAdmin, ProductAdmin, TicketTypeAdmin
+from .inbound import InboundEmailAdmin
 from .records import AttachmentAdmin, IdempotencyKeyAdmin, MessageAdmin, TicketEventAdmin
 from .tickets import TicketAdmin, TicketAdminForm
 
@@ -29,6 +31,7 @@ __all__ = [
     "DepartmentAdmin",
     "HolidayAdmin",
     "IdempotencyKeyAdmin",
+    "InboundEmailAdmin",
     "MessageAdmin",
     "ProductAdmin",
     "TicketAdmin",
@@ -36,6 +39,7 @@ __all__ = [
     "TicketEventAdmin",
     "TicketTypeAdmin",
     "catalogue",
+    "inbound",
     "records",
     "tickets",
 ]

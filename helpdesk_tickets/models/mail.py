@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import InboundStatus, MailKind, OutboxStatus
+from ..querysets import MailQuerySet
 from .tickets import Message, Ticket, attachment_storage
 
 
@@ -55,6 +56,8 @@ class InboundEmail(models.Model):
     processing_started_at = models.DateTimeField(_("processing started"), null=True, blank=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    objects = MailQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("received e-mail")
@@ -132,6 +135,8 @@ class OutboundEmail(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = MailQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("outgoing e-mail")

@@ -13,7 +13,8 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.tickets`: opening a ticket (reference, offering, duplicates, cap);
 - :mod:`.thread`: replies and internal notes;
 - :mod:`.handling`: status, priority, assignee, department;
-- :mod:`.housekeeping`: the periodic chores.
+- :mod:`.housekeeping`: the periodic chores;
+- :mod:`.email_in`: inbound e-mail (:func:`receive_email`).
 
 The errors are :mod:`helpdesk_tickets.exceptions`' (re-exported here too).
 """
@@ -23,12 +24,14 @@ from ..exceptions import (
     DuplicateTicket,
     HelpdeskError,
     IdempotencyKeyReused,
+    InboundNotRecorded,
     InvalidTransition,
     OpenTicketLimitReached,
     TicketClosed,
     UnknownChange,
 )
 from ._input import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
+from .email_in import InboundOutcome, process_inbound_again, receive_email, retry_stale_inbound
 from .handling import (
     UPDATABLE,
     assign,
@@ -42,7 +45,7 @@ from .handling import (
     update_ticket,
 )
 from .housekeeping import auto_close_resolved, flag_breaches, recompute_open_due_times
-from .thread import mark_read, post_reply
+from .thread import add_system_note, mark_read, post_reply
 from .tickets import (
     REFERENCE_ALPHABET,
     REFERENCE_ATTEMPTS,
@@ -64,11 +67,14 @@ __all__ = [
     "AttachmentsUnavailable",
     "DuplicateTicket",
     "HelpdeskError",
+    "InboundNotRecorded",
+    "InboundOutcome",
     "IdempotencyKeyReused",
     "InvalidTransition",
     "OpenTicketLimitReached",
     "TicketClosed",
     "UnknownChange",
+    "add_system_note",
     "assign",
     "auto_close_resolved",
     "change_department",
@@ -83,9 +89,12 @@ __all__ = [
     "mark_read",
     "new_reference",
     "post_reply",
+    "process_inbound_again",
+    "receive_email",
     "recompute_open_due_times",
     "reopen",
     "resolve",
+    "retry_stale_inbound",
     "update_ticket",
     "validate_offering",
 ]

@@ -88,3 +88,13 @@ def mark_read(ticket, user):
         now = timezone.now()
         Ticket.objects.filter(pk=ticket.pk).update(requester_last_read_at=now)
         ticket.requester_last_read_at = now
+
+
+def add_system_note(ticket, body):
+    """An internal note written by the helpdesk itself (no author), e.g. files of an e-mail it refused.
+
+    Like every internal note it changes nothing the customer sees and sends nothing.
+    """
+    return Message.objects.create(
+        ticket_id=ticket.pk, author=None, body=body, internal=True, from_staff=True, created_at=timezone.now()
+    )

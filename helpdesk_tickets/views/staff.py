@@ -17,8 +17,9 @@ from django.views.generic import ListView, TemplateView, View
 
 from .. import permissions, services, stats, users
 from ..conf import settings as app_settings
+from ..downloads import raw_email_response
 from ..filters import STATUS_OPEN, TicketFilterSet, queue_sort
-from ..models import OPEN_STATUSES, CannedReply, Department, Message, Status, Ticket
+from ..models import OPEN_STATUSES, CannedReply, Department, InboundEmail, Message, Status, Ticket
 from ..staff_forms import (
     DashboardForm,
     PhoneTicketForm,
@@ -208,6 +209,23 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
             and permissions.can_be_assigned(self.request.user, ticket.department),
         )
         return context
+
+
+class StaffInboundEmailView(StaffTicketMixin, TemplateView):
+    """An e-mail that came into the ticket, untrimmed, with its headers; ``raw``: the message file itself."""
+
+    template_name = "helpdesk_tickets/staff/inbound_email.html"
+    section = "staff"
+    raw = False
+
+    def get(self, request, *args, **kwargs):
+        self.ticket = self.get_ticket()
+        email = InboundEmail.objects.filter(ticket=self.ticket, pk=kwargs["pk"]).first()
+        if email is None:
+            raise Http404
+        if self.raw:
+            return raw_email_response(email)
+        return self.render_to_response(self.get_context_data(ticket=self.ticket, email=email))
 
 
 class StaffTicketUpdateView(StaffTicketMixin, View):

@@ -44,7 +44,10 @@ def test_a_full_valid_configuration_is_clean():
             BUSINESS_TIME_ZONE="Asia/Tehran",
             JALALI_DATES=False,
             REFERENCE_PREFIX="",
-            NOTIFICATION_DISPATCHER="helpdesk_tickets.notifications.send_now",
+            REPLY_ADDRESS="reply@example.com",
+            INBOUND_UNKNOWN_SENDER="hold",
+            INBOUND_MAILBOXES=[{"host": "imap.example.com", "username": "support", "password": "secret"}],
+            OUTBOX_RETRY_DELAYS=[10, 60],
             MAX_OPEN_TICKETS_PER_CUSTOMER=3,
             HOLIDAY_CACHE_SECONDS=0,
         )
@@ -84,8 +87,12 @@ def test_setting_that_is_not_a_dict():
         ({"BUSINESS_TIME_ZONE": "Mars/Olympus"}, "E010"),
         ({"JALALI_DATES": "yes"}, "E011"),
         ({"REFERENCE_PREFIX": "HD-"}, "E012"),
-        ({"NOTIFICATION_DISPATCHER": "helpdesk_tickets.notifications.no_such_function"}, "E013"),
-        ({"NOTIFICATION_DISPATCHER": "no_such_module.send"}, "E013"),
+        ({"REPLY_ADDRESS": "reply+tag@example.com"}, "E013"),
+        ({"REPLY_ADDRESS": "not an address"}, "E013"),
+        ({"INBOUND_UNKNOWN_SENDER": "accept"}, "E013"),
+        ({"OUTBOX_RETRY_DELAYS": [60, 0]}, "E013"),
+        ({"INBOUND_MAILBOXES": [{"host": "imap.example.com"}]}, "E013"),
+        ({"TASK_BACKEND": "no-such-alias"}, "E013"),
         ({"SUPERVISOR_PERMISSION": "view_all_tickets"}, "E014"),
     ],
 )
@@ -94,6 +101,11 @@ def test_each_bad_value_is_reported(helpdesk, expected):
     assert ids(errors) == [f"helpdesk_tickets.{expected}"], errors
     # The message names the offending key so the fix is obvious.
     assert next(iter(helpdesk)) in errors[0].msg
+
+
+def test_the_old_dispatcher_setting_says_what_replaced_it():
+    (error,) = errors_for(NOTIFICATION_DISPATCHER="myproject.send")
+    assert error.id == "helpdesk_tickets.E002" and "settings.TASKS" in error.hint
 
 
 def test_active_content_extensions_warn():

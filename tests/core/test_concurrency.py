@@ -249,3 +249,44 @@ def test_identical_submissions_from_several_processes_create_one_ticket():
     ticket = Ticket.objects.get()
     assert sorted(kind for kind, _reference in outcomes) == ["created"] + ["duplicate"] * 3
     assert {reference for _kind, reference in outcomes} == {ticket.reference}
+
+
+def test_the_same_email_delivered_at_once_by_several_entry_points_opens_one_ticket():
+    from email.message import EmailMessage
+
+    from helpdesk_tickets.models import InboundEmail
+
+    department = DepartmentFactory(email="support@example.com")
+    department.ticket_types.add(TicketTypeFactory())
+    UserFactory(username="sara", email="sara@example.net")
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "sara@example.net", "support@example.com", "VPN drops every hour"
+    mail["Message-ID"] = "<twice-at-once@mail.example.net>"
+    mail.set_content("It disconnects at five past every hour.")
+    raw = mail.as_bytes()
+
+    results = run_at_once(4, lambda i: services.receive_email(raw).line)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert sorted(line.split()[0] for line in results) == ["created", "duplicate", "duplicate", "duplicate"]
+    assert Ticket.objects.count() == 1 and InboundEmail.objects.count() == 1
+
+
+def test_two_mails_at_once_from_one_unknown_sender_make_one_account():
+    from email.message import EmailMessage
+
+    from helpdesk_tickets import users
+
+    department = DepartmentFactory(email="support@example.com")
+    department.ticket_types.add(TicketTypeFactory())
+
+    def deliver(i):
+        mail = EmailMessage()
+        mail["From"], mail["To"] = "new.person@example.org", "support@example.com"
+        mail["Subject"], mail["Message-ID"] = f"Question {i}", f"<q{i}@mail.example.org>"
+        mail.set_content(f"Question number {i} about my order.")
+        return services.receive_email(mail.as_bytes()).line
+
+    results = run_at_once(3, deliver)
+    assert [line.split()[0] for line in results] == ["created"] * 3, results
+    requesters = set(Ticket.objects.values_list("requester_id", flat=True))
+    assert len(requesters) == 1 and users.by_email("new.person@example.org").pk in requesters

@@ -20,7 +20,7 @@ def test_defaults_when_nothing_is_set(settings):
     assert app_settings.DUPLICATE_WINDOW == timedelta(hours=24)
     assert app_settings.DEFAULT_FIRST_RESPONSE_TARGET == timedelta(minutes=30)
     assert app_settings.JALALI_DATES == "auto"
-    assert app_settings.NOTIFICATION_DISPATCHER == "helpdesk_tickets.notifications.send_now"
+    assert app_settings.REPLY_ADDRESS is None and app_settings.INBOUND_UNKNOWN_SENDER == "create"
     assert {name: getattr(app_settings, name) for name in DEFAULTS} == DEFAULTS
 
 
