@@ -48,6 +48,28 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
 
 
+class Assignment(models.TextChoices):
+    """How a department's new tickets find an agent (``Department.assignment``)."""
+
+    MANUAL = "manual", _("Manual: agents take tickets themselves")
+    ROUND_ROBIN = "round_robin", _("Round robin: each agent in turn")
+    LOAD_BALANCED = "load_balanced", _("Load balanced: the agent with the fewest open tickets")
+
+
+class TagColour(models.TextChoices):
+    """The colours a tag can have: a palette of the stylesheet's classes, since the pages allow no inline style."""
+
+    GREY = "grey", _("Grey")
+    RED = "red", _("Red")
+    ORANGE = "orange", _("Orange")
+    YELLOW = "yellow", _("Yellow")
+    GREEN = "green", _("Green")
+    TEAL = "teal", _("Teal")
+    BLUE = "blue", _("Blue")
+    PURPLE = "purple", _("Purple")
+    PINK = "pink", _("Pink")
+
+
 class MailKind(models.TextChoices):
     """What sort of sender wrote an inbound e-mail (RFC 3834 and the usual headers)."""
 

@@ -117,6 +117,81 @@ class UnknownChange(HelpdeskError, TypeError):
         )
 
 
+class TicketNotFound(HelpdeskError):
+    """No ticket with this reference that the caller may handle (a bulk action's row, a merge target)."""
+
+    code = "not_found"
+    field = "reference"
+    http_status = 404
+
+    def __init__(self, reference):
+        self.reference = reference
+        super().__init__(_("No ticket %(reference)s in your queue.") % {"reference": reference})
+
+
+class MergeRefused(HelpdeskError):
+    """:func:`~helpdesk_tickets.services.merge_tickets` refused; ``code`` says why (one subclass per reason)."""
+
+    code = "merge_refused"
+    field = "into"
+    http_status = 409
+
+    def __init__(self, source, into, message):
+        self.source, self.into = source, into
+        super().__init__(message)
+
+    def extra(self):
+        return {"into": self.into.reference}
+
+
+class MergeIntoItself(MergeRefused):
+    code = "merge_into_itself"
+    http_status = 400
+
+    def __init__(self, source, into):
+        super().__init__(source, into, _("A ticket cannot be merged into itself."))
+
+
+class MergeIntoClosed(MergeRefused):
+    code = "merge_into_closed"
+
+    def __init__(self, source, into):
+        super().__init__(
+            source,
+            into,
+            _("Ticket %(reference)s is closed: nothing can be merged into it.") % {"reference": into.reference},
+        )
+
+
+class MergeOfClosed(MergeRefused):
+    """The ticket to merge is closed already (or merged before)."""
+
+    code = "merge_of_closed"
+    field = None
+
+    def __init__(self, source, into):
+        super().__init__(
+            source, into, _("Ticket %(reference)s is closed: it cannot be merged.") % {"reference": source.reference}
+        )
+
+
+class MergeAcrossRequesters(MergeRefused):
+    """The two tickets have different requesters and the actor did not confirm it."""
+
+    code = "merge_across_requesters"
+
+    def __init__(self, source, into):
+        super().__init__(
+            source,
+            into,
+            _(
+                "Tickets %(source)s and %(into)s belong to different customers: merging shows one customer's "
+                "messages to the other. Confirm it to merge anyway."
+            )
+            % {"source": source.reference, "into": into.reference},
+        )
+
+
 class InboundNotRecorded(Exception):
     """An inbound e-mail could not even be recorded (database or storage down): the sender must retry.
 

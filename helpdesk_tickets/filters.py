@@ -14,6 +14,7 @@ repeatable, with ``open`` (every open status) and ``all``.
 from datetime import UTC, timedelta
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, validate_slug
 from django.db.models import Q
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from . import sla, users
-from .models import OPEN_STATUSES, Department, Priority, Product, Status, Ticket, TicketType
+from .models import OPEN_STATUSES, Department, Priority, Product, Status, Tag, Ticket, TicketType
 from .querysets import SORT_ACTIVITY, SORT_CREATED, SORT_DUE, SORT_PRIORITY
 
 STATUS_OPEN = "open"
@@ -98,6 +99,34 @@ def _related_filter(label):
     )
 
 
+#: Tags one request may filter by.
+MAX_TAGS = 10
+
+
+class SlugListField(forms.Field):
+    """Repeatable slugs (``tag=vip&tag=refund``): each validated before it reaches the database."""
+
+    widget = forms.MultipleHiddenInput  # reads every value of a repeated parameter
+
+    def to_python(self, value):
+        if not value:
+            return []
+        values = [value] if isinstance(value, str) else list(value)
+        return list(dict.fromkeys(str(item).strip() for item in values if str(item).strip()))
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > MAX_TAGS:
+            raise ValidationError(_("At most %(count)d tags.") % {"count": MAX_TAGS}, code="max_tags")
+        for slug in value:
+            validate_slug(slug)
+            MaxLengthValidator(60)(slug)
+
+
+class TagFilter(django_filters.Filter):
+    field_class = SlugListField
+
+
 def _search_filter(label):
     return django_filters.CharFilter(method="filter_search", max_length=200, label=label)
 
@@ -141,6 +170,8 @@ class TicketFilterSet(django_filters.FilterSet):
         ],
         label=_("SLA state"),
     )
+    # Staff-only: tickets outside the caller's queue never match (see TicketQuerySet.tagged).
+    tag = TagFilter(method="filter_tag", label=_("Tag slug (repeatable: any of them); staff only"))
     search = _search_filter(_("Words of the subject or description, or a reference"))
     q = _search_filter(_("The same as “search”"))
     created_after = UTCDateTimeFilter(
@@ -220,6 +251,11 @@ class TicketFilterSet(django_filters.FilterSet):
         if value == SLA_PAUSED:
             return queryset.filter(status__in=OPEN_STATUSES, sla_paused_at__isnull=False)
         return queryset.filter(sla_due__gt=now + sla.AT_RISK_WITHIN).exclude(sla.breached_q(now))
+
+    def filter_tag(self, queryset, name, value):
+        if self.ignore_unknown and not Tag.objects.filter(slug__in=value).exists():
+            return queryset
+        return queryset.tagged(value, getattr(self.request, "user", None))
 
     def filter_search(self, queryset, name, value):
         # Persian letters and digits, case and spacing normalised (Ticket.objects.search).

@@ -83,6 +83,28 @@ class TicketQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
+    def tagged(self, slugs, user):
+        """Tickets in ``user``'s queue carrying any of the tags ``slugs``.
+
+        Tags are staff-only: someone who is staff for no ticket finds none this
+        way, so a customer filtering their own tickets by tag learns nothing.
+        """
+        from .models import Ticket  # models imports this module for its managers
+
+        if not permissions.is_agent(user):
+            return self.none()
+        links = Ticket.tags.through.objects.filter(ticket=models.OuterRef("pk"), tag__slug__in=list(slugs))
+        queryset = self.filter(models.Exists(links))
+        if not permissions.is_supervisor(user):
+            queryset = queryset.filter(department_id__in=permissions.agent_department_ids(user))
+        return queryset
+
+    def with_tags(self):
+        """Each ticket's tags in one query for the whole page (read them with ``ticket.tags.all()``)."""
+        from .models import Tag
+
+        return self.prefetch_related(models.Prefetch("tags", queryset=Tag.objects.only("name", "slug", "colour")))
+
     def open_counts(self, *, mine=None, now=None):
         """Open tickets: how many in all, unassigned, breached, paused (and assigned to ``mine``), in one query.
 
@@ -203,6 +225,19 @@ class _EqualsAny(models.Func):
     template = "%(expressions)s)"
     arg_joiner = " = ANY("
     output_field = models.BooleanField()
+
+
+class TagQuerySet(models.QuerySet):
+    def usable_in(self, department):
+        """Tags tickets of ``department`` (an object or a pk) may carry: its own and the global ones."""
+        pk = getattr(department, "pk", department)
+        return self.filter(Q(department__isnull=True) | Q(department_id=pk))
+
+    def for_staff(self, user):
+        """Tags ``user`` works with: the global ones and their departments' (all for a supervisor)."""
+        if permissions.is_supervisor(user):
+            return self.all()
+        return self.filter(Q(department__isnull=True) | Q(department_id__in=permissions.agent_department_ids(user)))
 
 
 class MessageQuerySet(models.QuerySet):

@@ -12,7 +12,11 @@ error is logged by Django's ``django.db.backends`` logger.
 ``ticket_status_changed(sender=Ticket, ticket, old, new, actor)``
     The status moved from ``old`` to ``new``.
 ``ticket_assigned(sender=Ticket, ticket, old, new, actor)``
-    The assignee changed; ``old`` / ``new`` are users or None.
+    The assignee changed; ``old`` / ``new`` are users or None. ``actor`` is None
+    when the department's assignment rule gave a new ticket to an agent.
+``ticket_merged(sender=Ticket, ticket, into, actor)``
+    ``ticket`` was merged into ``into`` (and closed; ``ticket_status_changed``
+    is sent for it too): its thread is now ``into``'s.
 """
 
 from django.dispatch import Signal
@@ -21,3 +25,4 @@ ticket_created = Signal()
 message_posted = Signal()
 ticket_status_changed = Signal()
 ticket_assigned = Signal()
+ticket_merged = Signal()

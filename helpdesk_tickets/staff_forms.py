@@ -3,6 +3,8 @@
 Forms only parse input; every write goes through :mod:`helpdesk_tickets.services`.
 """
 
+import re
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -21,10 +23,13 @@ from .filters import (
     STATUS_OPEN,
 )
 from .forms import AttachmentsFormMixin, BaseReplyForm
-from .models import Department, Priority, Product, Status, TicketType
+from .models import Department, Priority, Product, Status, Ticket, TicketType
 from .querysets import SORT_ACTIVITY, SORT_CREATED, SORT_DUE, SORT_PRIORITY
 
 DASHBOARD_WINDOWS = (1, 7, 30, 90)
+
+#: A ticket reference as the URLs take it (see urls.ReferenceConverter).
+REFERENCE_RE = re.compile(r"[A-Za-z0-9-]{1,32}")
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -85,6 +90,7 @@ class QueueFilterForm(forms.Form):
             (SLA_ON_TRACK, _("On track")),
         ],
     )
+    tag = forms.ChoiceField(label=_("Tag"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -102,8 +108,11 @@ class QueueFilterForm(forms.Form):
         "status": {STATUS_OPEN: ""},
     }
 
-    def __init__(self, *args, departments, assignees, **kwargs):
+    def __init__(self, *args, departments, assignees, tags=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["tag"].choices = [("", pgettext_lazy("filter", "Any")), *[(tag.slug, tag.name) for tag in tags]]
+        if not tags:
+            del self.fields["tag"]
         for name, shown in self.SHOWN_AS.items():
             self.initial[name] = shown.get(self.initial.get(name), self.initial.get(name))
         self.fields["department"].queryset = departments
@@ -124,6 +133,145 @@ class QueueFilterForm(forms.Form):
             (ASSIGNEE_UNASSIGNED, _("Unassigned")),
             *[(str(user.pk), users.staff_label(user)) for user in assignees],
         ]
+
+
+#: What the queue's bulk form can do to the selected tickets.
+BULK_ASSIGN = "assign"
+BULK_STATUS = "status"
+BULK_PRIORITY = "priority"
+BULK_ADD_TAG = "add_tag"
+BULK_REMOVE_TAG = "remove_tag"
+BULK_MERGE = "merge"
+#: The assignee choice that means "nobody".
+UNASSIGN = "none"
+
+
+class ReferenceListField(forms.Field):
+    """The references of the ticked rows (``tickets=HD-…&tickets=HD-…``)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        values = [value] if isinstance(value, str) else list(value or ())
+        return list(dict.fromkeys(str(item).strip().upper() for item in values if str(item).strip()))
+
+    def validate(self, value):
+        super().validate(value)
+        for reference in value:
+            if not REFERENCE_RE.fullmatch(reference):
+                raise forms.ValidationError(
+                    _("“%(value)s” is not a ticket reference."), params={"value": reference[:40]}
+                )
+
+
+class BulkActionForm(forms.Form):
+    """The queue's bulk form: the ticked tickets, one action and the value it needs.
+
+    Only the value of the chosen action is read; the page works without
+    JavaScript (every control is there, the action says which one counts).
+    """
+
+    tickets = ReferenceListField(
+        label=_("Tickets"), error_messages={"required": _("Tick the tickets to change first.")}
+    )
+    action = forms.ChoiceField(
+        label=_("With the selected tickets"),
+        choices=[
+            (BULK_ASSIGN, _("Assign to")),
+            (BULK_STATUS, _("Set the status")),
+            (BULK_PRIORITY, _("Set the priority")),
+            (BULK_ADD_TAG, _("Add the tag")),
+            (BULK_REMOVE_TAG, _("Remove the tag")),
+            (BULK_MERGE, _("Merge into ticket")),
+        ],
+    )
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "—"), *Status.choices])
+    priority = forms.ChoiceField(label=_("Priority"), required=False, choices=[("", "—"), *Priority.choices])
+    tag = forms.ChoiceField(label=_("Tag"), required=False)
+    into = forms.CharField(
+        label=_("Reference of the ticket to merge into"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"dir": "ltr", "size": 14, "autocomplete": "off"}),
+    )
+    across_requesters = forms.BooleanField(
+        label=_("Merge even tickets of other customers (they will see each other's messages)"), required=False
+    )
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, assignees, tags, **kwargs):
+        # On the queue page next to the filters, whose controls have the same names: ids of its own.
+        kwargs.setdefault("auto_id", "hdt-bulk-%s")
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.assignees = {str(person.pk): person for person in assignees}
+        self.tags = {tag.slug: tag for tag in tags}
+        self.fields["assignee"].choices = [
+            ("", "—"),
+            (UNASSIGN, _("Unassigned")),
+            *[(pk, users.staff_label(person)) for pk, person in self.assignees.items()],
+        ]
+        self.fields["tag"].choices = [("", "—"), *[(slug, tag.name) for slug, tag in self.tags.items()]]
+
+    #: The value each action needs.
+    NEEDS = {
+        BULK_ASSIGN: "assignee",
+        BULK_STATUS: "status",
+        BULK_PRIORITY: "priority",
+        BULK_ADD_TAG: "tag",
+        BULK_REMOVE_TAG: "tag",
+        BULK_MERGE: "into",
+    }
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        needed = self.NEEDS.get(action)
+        if needed and not data.get(needed):
+            self.add_error(needed, _("Choose the value for this action."))
+        elif action == BULK_MERGE:
+            reference = data["into"].strip().upper()
+            data["into_ticket"] = (
+                Ticket.objects.in_queue_of(self.user).select_related("department").filter(reference=reference).first()
+            )
+            if data["into_ticket"] is None:
+                self.add_error("into", _("No ticket %(reference)s in your queue.") % {"reference": reference[:32]})
+        return data
+
+    def changes(self):
+        """Keyword arguments for :func:`services.bulk_update`."""
+        data = self.cleaned_data
+        action = data["action"]
+        if action == BULK_ASSIGN:
+            return {"assignee": None if data["assignee"] == UNASSIGN else self.assignees[data["assignee"]]}
+        if action in (BULK_STATUS, BULK_PRIORITY):
+            return {action: data[action]}
+        if action == BULK_ADD_TAG:
+            return {"add_tags": [self.tags[data["tag"]]]}
+        if action == BULK_REMOVE_TAG:
+            return {"remove_tags": [self.tags[data["tag"]]]}
+        return {"merge_into": data["into_ticket"], "merge_across_requesters": data["across_requesters"]}
+
+
+class MergeForm(forms.Form):
+    """Merge the ticket on screen into another one, named by its reference."""
+
+    into = forms.CharField(
+        label=_("Merge into ticket"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"dir": "ltr", "size": 14, "autocomplete": "off", "placeholder": "HD-…"}),
+    )
+    across_requesters = forms.BooleanField(
+        label=_("The other ticket is another customer's: merge anyway (they will see each other's messages)"),
+        required=False,
+    )
+
+    def clean_into(self):
+        reference = self.cleaned_data["into"].strip().upper()
+        if not REFERENCE_RE.fullmatch(reference):
+            raise forms.ValidationError(_("“%(value)s” is not a ticket reference."), params={"value": reference})
+        return reference
 
 
 class ReplyForm(BaseReplyForm):

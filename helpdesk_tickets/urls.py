@@ -41,6 +41,10 @@ urlpatterns = [
     # Staff workspace
     path("staff/", staff.QueueView.as_view(), name="staff_queue"),
     path("staff/dashboard/", staff.DashboardView.as_view(), name="staff_dashboard"),
+    path("staff/export.csv", staff.QueueExportView.as_view(format="csv"), name="staff_export_csv"),
+    path("staff/export.xlsx", staff.QueueExportView.as_view(format="xlsx"), name="staff_export_xlsx"),
+    path("staff/bulk/", staff.BulkActionView.as_view(), name="staff_bulk"),
+    path("staff/away/", staff.AwayView.as_view(), name="staff_away"),
     path("staff/new/", staff.PhoneTicketCreateView.as_view(), name="staff_ticket_create"),
     path("staff/tickets/<hdt_reference:reference>/", staff.StaffTicketDetailView.as_view(), name="staff_ticket_detail"),
     path(
@@ -57,5 +61,13 @@ urlpatterns = [
         "staff/tickets/<hdt_reference:reference>/update/",
         staff.StaffTicketUpdateView.as_view(),
         name="staff_ticket_update",
+    ),
+    path(
+        "staff/tickets/<hdt_reference:reference>/tags/", staff.StaffTicketTagsView.as_view(), name="staff_ticket_tags"
+    ),
+    path(
+        "staff/tickets/<hdt_reference:reference>/merge/",
+        staff.StaffTicketMergeView.as_view(),
+        name="staff_ticket_merge",
     ),
 ]

@@ -14,11 +14,13 @@ registers every model:
 - :mod:`.catalogue`: departments, ticket types, products, holidays, canned replies;
 - :mod:`.tickets`: tickets (through the services), their thread and trail inline;
 - :mod:`.records`: messages, attachments, events and idempotency keys, read-only;
-- :mod:`.inbound`: received e-mails, with "process again".
+- :mod:`.inbound`: received e-mails, with "process again";
+- :mod:`.agents`: tags and the agents' availability (away, capacity).
 """
 
-from . import catalogue, inbound, records, tickets
+from . import agents, catalogue, inbound, records, tickets
 from ._shared import MANAGED_FIELDS
+from .agents import AgentStatusAdmin, TagAdmin
 from .catalogue import CannedReplyAdmin, DepartmentAdmin, HolidayAdmin, ProductAdmin, TicketTypeAdmin
 from .inbound import InboundEmailAdmin
 from .records import AttachmentAdmin, IdempotencyKeyAdmin, MessageAdmin, TicketEventAdmin
@@ -26,6 +28,7 @@ from .tickets import TicketAdmin, TicketAdminForm
 
 __all__ = [
     "MANAGED_FIELDS",
+    "AgentStatusAdmin",
     "AttachmentAdmin",
     "CannedReplyAdmin",
     "DepartmentAdmin",
@@ -34,10 +37,12 @@ __all__ = [
     "InboundEmailAdmin",
     "MessageAdmin",
     "ProductAdmin",
+    "TagAdmin",
     "TicketAdmin",
     "TicketAdminForm",
     "TicketEventAdmin",
     "TicketTypeAdmin",
+    "agents",
     "catalogue",
     "inbound",
     "records",

@@ -1,13 +1,14 @@
 """What the admin pages share: the error text, attachment links, event values, people search."""
 
 from django.contrib import admin
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import users
-from ..models import Priority, Status, TicketEvent
+from .. import permissions, users
+from ..models import Department, Priority, Status, TicketEvent
 from ..views.errors import error_text
 
 # Fields of a ticket that only the service layer may change.
@@ -75,3 +76,36 @@ class PersonSearchMixin:
     def get_search_fields(self, request):
         people = [field for prefix in self.person_search for field in users.admin_search_fields(prefix)]
         return (*super().get_search_fields(request), *people)
+
+
+class DepartmentScopedMixin:
+    """Rows of one department or (``department`` empty) of all: an agent sees their departments' and the
+    global ones and edits their departments' only; a global row speaks for every department, so only a
+    supervisor changes it. Canned replies and tags."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        user = request.user
+        if permissions.is_supervisor(user):
+            return queryset
+        if not permissions.is_agent(user):
+            return queryset.none()
+        return queryset.filter(Q(department_id__in=permissions.agent_department_ids(user)) | Q(department__isnull=True))
+
+    def _may_edit(self, request, obj):
+        if obj is None or permissions.is_supervisor(request.user):
+            return True
+        return obj.department_id in permissions.agent_department_ids(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        user = request.user
+        if db_field.name == "department" and not permissions.is_supervisor(user):
+            kwargs["queryset"] = Department.objects.filter(pk__in=permissions.agent_department_ids(user))
+            kwargs["required"] = True  # "every department" is a supervisor's choice
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

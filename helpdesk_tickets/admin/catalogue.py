@@ -1,12 +1,12 @@
 """Departments, ticket types and products; holidays and canned replies."""
 
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import permissions
 from ..models import CannedReply, Department, Holiday, Product, TicketType
+from ._shared import DepartmentScopedMixin
 
 
 class CatalogueAdmin(admin.ModelAdmin):
@@ -19,11 +19,21 @@ class CatalogueAdmin(admin.ModelAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(CatalogueAdmin):
-    list_display = ("name", "slug", "active", "ordering", "first_response_target", "resolution_target", "agent_count")
+    list_display = (
+        "name",
+        "slug",
+        "active",
+        "ordering",
+        "assignment",
+        "first_response_target",
+        "resolution_target",
+        "agent_count",
+    )
+    list_filter = ("active", "assignment")
     filter_horizontal = ("agents",)
     fieldsets = (
         (None, {"fields": ("name", "slug", "description", "translations", "active", "ordering")}),
-        (_("Staff"), {"fields": ("agents",)}),
+        (_("Staff"), {"fields": ("agents", "assignment")}),
         (_("Targets"), {"fields": ("first_response_target", "resolution_target")}),
     )
 
@@ -68,7 +78,7 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):
+class CannedReplyAdmin(DepartmentScopedMixin, admin.ModelAdmin):
     """An agent sees the canned replies of their departments and the global ones, and edits their
     departments' only; a global reply speaks for every department, so only a supervisor changes it."""
 
@@ -76,30 +86,3 @@ class CannedReplyAdmin(admin.ModelAdmin):
     list_filter = ("active", "department")
     list_select_related = ("department",)
     search_fields = ("title", "body")
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        user = request.user
-        if permissions.is_supervisor(user):
-            return queryset
-        if not permissions.is_agent(user):
-            return queryset.none()
-        return queryset.filter(Q(department_id__in=permissions.agent_department_ids(user)) | Q(department__isnull=True))
-
-    def _may_edit(self, request, obj):
-        if obj is None or permissions.is_supervisor(request.user):
-            return True
-        return obj.department_id in permissions.agent_department_ids(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        user = request.user
-        if db_field.name == "department" and not permissions.is_supervisor(user):
-            kwargs["queryset"] = Department.objects.filter(pk__in=permissions.agent_department_ids(user))
-            kwargs["required"] = True  # "every department" is a supervisor's choice
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)

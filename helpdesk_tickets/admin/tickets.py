@@ -117,7 +117,7 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
         "sla_due",
     )
     list_display_links = ("reference", "subject")
-    list_filter = ("status", "priority", "department", "channel", "ticket_type", "product")
+    list_filter = ("status", "priority", "department", "channel", "ticket_type", "product", "tags")
     list_select_related = ("requester", "department", "assignee")
     search_fields = ("reference", "subject")
     person_search = ("requester",)
@@ -146,6 +146,8 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
         "resolved_at",
         "closed_at",
         "staff_page",
+        "tag_list",
+        "merged_into",
     )
     fieldsets = (
         (None, {"fields": ("reference", "subject", "requester", "ticket_type", "product", "channel", "language")}),
@@ -175,7 +177,7 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
                 )
             },
         ),
-        (_("Staff page"), {"fields": ("staff_page",)}),
+        (_("Staff page"), {"fields": ("staff_page", "tag_list", "merged_into")}),
     )
 
     def get_queryset(self, request):
@@ -229,6 +231,11 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
         if obj.is_breached():
             return format_html('<strong style="color:#b3261e">{}</strong>', text)
         return text
+
+    @admin.display(description=_("tags"))
+    def tag_list(self, obj):
+        # Changed on the staff page (services.add_tags), which records each change.
+        return ", ".join(tag.name for tag in obj.tags.all()) or "—"
 
     @admin.display(description=_("staff page"))
     def staff_page(self, obj):

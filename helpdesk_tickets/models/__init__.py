@@ -1,20 +1,24 @@
 """The public models: ``from helpdesk_tickets.models import Ticket`` (and every other name here).
 
 :mod:`.tickets` holds the helpdesk domain, :mod:`.mail` the e-mail channel's
-records (inbound mail, the outbox, the Message-IDs of every thread).
+records (inbound mail, the outbox, the Message-IDs of every thread), :mod:`.agents`
+the tags, agents' availability and the round-robin cursor.
 """
 
 from ..choices import (  # noqa: F401
     OPEN_STATUSES,
     PRIORITY_RANK,
     STATUS_TRANSITIONS,
+    Assignment,
     Channel,
     InboundStatus,
     MailKind,
     OutboxStatus,
     Priority,
     Status,
+    TagColour,
 )
+from .agents import AgentStatus, AssignmentCursor, Tag  # noqa: F401
 from .mail import BouncedAddress, InboundEmail, OutboundEmail, ThreadMessageId, inbound_upload_to  # noqa: F401
 from .tickets import (  # noqa: F401
     Attachment,

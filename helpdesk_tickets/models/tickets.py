@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import sla
 
 # Re-exported: ``from helpdesk_tickets.models import Status`` (and the others) is public API.
-from ..choices import OPEN_STATUSES, PRIORITY_RANK, STATUS_TRANSITIONS, Channel, Priority, Status  # noqa: F401
+from ..choices import OPEN_STATUSES, PRIORITY_RANK, STATUS_TRANSITIONS, Assignment, Channel, Priority, Status  # noqa: F401
 from ..conf import settings as app_settings
 from ..querysets import MessageQuerySet, OfferedQuerySet, TicketQuerySet
 
@@ -90,6 +90,13 @@ class Department(TranslatedNameMixin):
         blank=True,
         unique=True,
         help_text=_("Mail sent to this address opens a ticket in this department."),
+    )
+    assignment = models.CharField(
+        _("assignment"),
+        max_length=20,
+        choices=Assignment.choices,
+        default=Assignment.MANUAL,
+        help_text=_("Who gets a new ticket: nobody until an agent takes it, each agent in turn, or the least busy."),
     )
 
     objects = OfferedQuerySet.as_manager()
@@ -210,7 +217,21 @@ class Ticket(models.Model):
     first_response_seconds = models.PositiveIntegerField(_("first response time (s)"), null=True, blank=True)
     resolution_seconds = models.PositiveIntegerField(_("resolution time (s)"), null=True, blank=True)
 
-    # Set while the ticket is open; a unique column (NULLs allowed) makes the
+    # Staff-only labels: never shown to the customer, in the portal, e-mail or the customer's API.
+    tags = models.ManyToManyField("Tag", verbose_name=_("tags"), related_name="tickets", blank=True)
+    # Set when the ticket was merged into another (it is closed then): its links lead there.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+
+    # Set while the ticket is open (or, merged, forwards to the ticket it was
+    # merged into); a unique column (NULLs allowed) makes the
     # database itself refuse a concurrent duplicate on every backend,
     # MariaDB included, which has no partial unique indexes.
     duplicate_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
@@ -259,6 +280,11 @@ class Ticket(models.Model):
     @property
     def is_open(self):
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_merged(self):
+        """Merged into another ticket (see ``services.merge_tickets``): closed, and its links lead there."""
+        return self.merged_into_id is not None
 
     @property
     def has_unread_staff_reply(self):
@@ -383,6 +409,9 @@ class TicketEvent(models.Model):
         ASSIGNED = "assigned", _("Assignee changed")
         DEPARTMENT_CHANGED = "department_changed", _("Department changed")
         SLA_BREACHED = "sla_breached", _("SLA breached")
+        MERGED = "merged", _("Merged")
+        TAG_ADDED = "tag_added", _("Tag added")
+        TAG_REMOVED = "tag_removed", _("Tag removed")
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -13,6 +13,9 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.tickets`: opening a ticket (reference, offering, duplicates, cap);
 - :mod:`.thread`: replies and internal notes;
 - :mod:`.handling`: status, priority, assignee, department;
+- :mod:`.assignment`: the departments' assignment rules, agents away;
+- :mod:`.tags`: staff-only tags; :mod:`.merge`: merging tickets;
+- :mod:`.bulk`: one change to many tickets, with a result for each;
 - :mod:`.housekeeping`: the periodic chores;
 - :mod:`.email_in`: inbound e-mail (:func:`receive_email`).
 
@@ -26,11 +29,19 @@ from ..exceptions import (
     IdempotencyKeyReused,
     InboundNotRecorded,
     InvalidTransition,
+    MergeAcrossRequesters,
+    MergeIntoClosed,
+    MergeIntoItself,
+    MergeOfClosed,
+    MergeRefused,
     OpenTicketLimitReached,
     TicketClosed,
+    TicketNotFound,
     UnknownChange,
 )
 from ._input import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
+from .assignment import assign_new_ticket, available_agents, is_away, set_away
+from .bulk import BULK_CHANGES, MAX_BULK_TICKETS, BulkResult, bulk_update, tickets_for_bulk
 from .email_in import InboundOutcome, process_inbound_again, receive_email, retry_stale_inbound
 from .handling import (
     UPDATABLE,
@@ -42,9 +53,12 @@ from .handling import (
     close,
     reopen,
     resolve,
+    set_assignee,
     update_ticket,
 )
 from .housekeeping import auto_close_resolved, flag_breaches, recompute_open_due_times
+from .merge import check_merge, final_ticket, merge_tickets
+from .tags import add_tags, remove_tags, set_tags, tags_by_slug
 from .thread import add_system_note, mark_read, post_reply
 from .tickets import (
     REFERENCE_ALPHABET,
@@ -58,43 +72,66 @@ from .tickets import (
 )
 
 __all__ = [
+    "BULK_CHANGES",
     "MAX_BODY_LENGTH",
+    "MAX_BULK_TICKETS",
     "MAX_SUBJECT_LENGTH",
     "REFERENCE_ALPHABET",
     "REFERENCE_ATTEMPTS",
     "REFERENCE_LENGTH",
     "UPDATABLE",
     "AttachmentsUnavailable",
+    "BulkResult",
     "DuplicateTicket",
     "HelpdeskError",
     "InboundNotRecorded",
     "InboundOutcome",
     "IdempotencyKeyReused",
     "InvalidTransition",
+    "MergeAcrossRequesters",
+    "MergeIntoClosed",
+    "MergeIntoItself",
+    "MergeOfClosed",
+    "MergeRefused",
     "OpenTicketLimitReached",
     "TicketClosed",
+    "TicketNotFound",
     "UnknownChange",
     "add_system_note",
+    "add_tags",
     "assign",
+    "assign_new_ticket",
     "auto_close_resolved",
+    "available_agents",
+    "bulk_update",
     "change_department",
     "change_priority",
     "change_status",
+    "check_merge",
     "check_update",
     "close",
     "create_ticket",
+    "final_ticket",
     "find_duplicate",
     "find_offering",
     "flag_breaches",
+    "is_away",
     "mark_read",
+    "merge_tickets",
     "new_reference",
     "post_reply",
     "process_inbound_again",
     "receive_email",
     "recompute_open_due_times",
+    "remove_tags",
     "reopen",
     "resolve",
     "retry_stale_inbound",
+    "set_assignee",
+    "set_away",
+    "set_tags",
+    "tags_by_slug",
+    "tickets_for_bulk",
     "update_ticket",
     "validate_offering",
 ]

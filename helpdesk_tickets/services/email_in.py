@@ -49,6 +49,7 @@ from ..models import (
 )
 from . import thread
 from ._input import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
+from .merge import final_ticket
 from .tickets import REFERENCE_ALPHABET, REFERENCE_LENGTH, create_ticket
 
 logger = logging.getLogger("helpdesk_tickets.email")
@@ -302,7 +303,15 @@ def _decide(record, parsed):
 
 
 def _thread_ticket(parsed, record):
-    """The ticket this mail follows up, by In-Reply-To/References, signed reply address or subject."""
+    """The ticket this mail follows up, by In-Reply-To/References, signed reply address or subject.
+
+    A merged ticket's mail goes to the ticket it was merged into.
+    """
+    ticket = _threaded(parsed, record)
+    return final_ticket(ticket) if ticket is not None else None
+
+
+def _threaded(parsed, record):
     ids = [*parsed.in_reply_to, *reversed(parsed.references)]
     if ids:
         known = dict(ThreadMessageId.objects.filter(message_id__in=ids).values_list("message_id", "ticket_id"))

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from .. import permissions, signals, sla, users, workflow
 from ..choices import Priority, Status
 from ..exceptions import InvalidTransition, TicketClosed, UnknownChange
-from ..models import Ticket, TicketEvent
+from ..models import AgentStatus, Ticket, TicketEvent
 from ..text import duplicate_key
 from . import _transactions as tx
 
@@ -93,15 +93,38 @@ def assign(ticket, assignee, *, actor):
     with transaction.atomic():
         # No join on the nullable assignee: PostgreSQL refuses FOR UPDATE on an outer join.
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        old = locked.assignee
-        if (old.pk if old else None) != (assignee.pk if assignee else None):
-            locked.assignee = assignee
-            locked.save(update_fields=["assignee", "updated_at"])
-            tx.record(locked, TicketEvent.Kind.ASSIGNED, actor, _user_label(old), _user_label(assignee))
-            tx.on_commit_send(signals.ticket_assigned, Ticket, ticket=locked, old=old, new=assignee, actor=actor)
+        set_assignee(locked, assignee, actor=actor)
     tx.copy_state(locked, ticket)
     ticket.assignee = assignee
     return ticket
+
+
+def set_assignee(locked, assignee, *, actor):
+    """Give the locked ticket row to ``assignee`` and record it: the one place an assignment is written.
+
+    Used by :func:`assign` and by the assignment rules of new tickets
+    (:mod:`.assignment`, ``actor`` None: the rule chose). Writes the field,
+    the ``assigned`` event, the agent's last assignment time, and sends
+    ``ticket_assigned`` after commit; nothing when the assignee is unchanged.
+    The caller checked who may be assigned.
+    """
+    old = locked.assignee if locked.assignee_id is not None else None
+    if (old.pk if old else None) == (assignee.pk if assignee else None):
+        return False
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee", "updated_at"])
+    tx.record(locked, TicketEvent.Kind.ASSIGNED, actor, _user_label(old), _user_label(assignee))
+    if assignee is not None:
+        _note_assignment(assignee)
+    tx.on_commit_send(signals.ticket_assigned, Ticket, ticket=locked, old=old, new=assignee, actor=actor)
+    return True
+
+
+def _note_assignment(agent):
+    """Remember when ``agent`` last got a ticket (load balancing breaks its ties on it)."""
+    now = timezone.now()
+    if not AgentStatus.objects.filter(user=agent).update(last_assigned_at=now):
+        AgentStatus.objects.bulk_create([AgentStatus(user=agent, last_assigned_at=now)], ignore_conflicts=True)
 
 
 @tx.renamed_actor("by")

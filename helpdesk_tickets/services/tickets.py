@@ -17,7 +17,7 @@ from ..conf import settings as app_settings
 from ..exceptions import DuplicateTicket, OpenTicketLimitReached
 from ..models import Department, Message, Product, Ticket, TicketEvent, TicketType
 from ..text import duplicate_key, normalize_text
-from . import _files
+from . import _files, assignment, merge
 from . import _transactions as tx
 from ._input import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, clean_text
 
@@ -117,6 +117,7 @@ def create_ticket(
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     validate_offering(department, ticket_type, product)
+    assignment.prepare(department)
     files = attachment_rules.validate_files(attachments)
     subject_text, description_text = normalize_text(subject), normalize_text(description)
     key = duplicate_key(requester.pk, department.pk, subject_text, description_text)
@@ -174,6 +175,8 @@ def create_ticket(
         # requester and author loaded): e-mails sent in this process use them as they are.
         notifications.notify(notifications.TICKET_CREATED, ticket, message, complete=True)
         tx.on_commit_send(signals.ticket_created, Ticket, ticket=ticket, message=message, actor=actor)
+        # Last: the department's turn is held (locked) from here to the commit.
+        assignment.assign_new_ticket(ticket)
         return ticket
 
     # No read before the insert: the unique duplicate key decides, on every
@@ -195,7 +198,7 @@ def create_ticket(
             if holder is None:
                 continue  # the random reference was taken: draw another
             if holder.created_at >= taken.now - app_settings.DUPLICATE_WINDOW:
-                raise DuplicateTicket(holder) from None
+                raise DuplicateTicket(merge.final_ticket(holder)) from None
             release = holder.pk
     raise IntegrityError("could not allocate a unique ticket reference")
 

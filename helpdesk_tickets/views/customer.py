@@ -316,7 +316,10 @@ class TicketDetailView(CustomerTicketMixin, HelpdeskPageMixin, TemplateView):
             staff_ticket = Ticket.objects.in_queue_of(request.user).filter(reference=kwargs["reference"]).first()
             if staff_ticket is None:
                 raise
-            return HttpResponseRedirect(staff_ticket.get_staff_url())
+            return HttpResponseRedirect(services.final_ticket(staff_ticket).get_staff_url())
+        if self.ticket.is_merged:
+            # Merged: the conversation goes on in the ticket it was merged into (every old link leads there).
+            return HttpResponseRedirect(services.final_ticket(self.ticket).get_absolute_url())
         self.form = ReplyForm()
         response = super().get(request, *args, **kwargs)
         services.mark_read(self.ticket, request.user)

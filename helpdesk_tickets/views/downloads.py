@@ -8,9 +8,11 @@ download that the browser must not render or sniff
 """
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django.views import View
 
+from .. import services
 from ..downloads import attachment_response
 from ..models import Attachment, Message, Ticket
 
@@ -25,6 +27,9 @@ class AttachmentDownloadView(LoginRequiredMixin, View):
         ticket = Ticket.objects.visible_to(user).filter(reference=self.kwargs["reference"]).first()
         if ticket is None:
             raise Http404
+        if ticket.is_merged:
+            # The file moved with its message: its old link leads to the ticket it is in now.
+            raise _Moved(services.final_ticket(ticket))
         readable = Message.objects.visible_to(user, ticket)
         attachment = Attachment.objects.filter(pk=self.kwargs["pk"], message__in=readable).first()
         if attachment is None:
@@ -32,6 +37,18 @@ class AttachmentDownloadView(LoginRequiredMixin, View):
         return attachment
 
     def get(self, request, *args, **kwargs):
-        return attachment_response(self.get_attachment())
+        try:
+            return attachment_response(self.get_attachment())
+        except _Moved as moved:
+            url = reverse(
+                "helpdesk_tickets:attachment_download", kwargs={"reference": moved.ticket.reference, "pk": kwargs["pk"]}
+            )
+            return HttpResponseRedirect(url)
 
     head = get
+
+
+class _Moved(Exception):
+    def __init__(self, ticket):
+        self.ticket = ticket
+        super().__init__(ticket.reference)

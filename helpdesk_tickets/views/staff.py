@@ -10,18 +10,22 @@ from datetime import timedelta
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
-from .. import permissions, services, stats, users
+from .. import exports, permissions, services, stats, users
 from ..conf import settings as app_settings
 from ..downloads import raw_email_response
 from ..filters import STATUS_OPEN, TicketFilterSet, queue_sort
-from ..models import OPEN_STATUSES, CannedReply, Department, InboundEmail, Message, Status, Ticket
+from ..models import OPEN_STATUSES, AgentStatus, CannedReply, Department, InboundEmail, Message, Status, Tag, Ticket
 from ..staff_forms import (
+    BulkActionForm,
     DashboardForm,
+    MergeForm,
     PhoneTicketForm,
     QueueFilterForm,
     ReplyForm,
@@ -40,6 +44,39 @@ def staff_departments(user):
     return Department.objects.filter(pk__in=permissions.agent_department_ids(user))
 
 
+def queue_tickets(request, now):
+    """The staff queue of ``request.user`` as its query parameters filter and sort it, and the filters applied.
+
+    The filters are the API's (:class:`~helpdesk_tickets.filters.TicketFilterSet`); an invalid value is left
+    out rather than failing the page (a stale bookmark). The page, its export and its bulk form read this.
+    """
+    params = request.GET.copy()
+    # "#vip" in the search box is the tag filter: the queue's own shorthand, the API's search is unchanged.
+    words = params.get("q", "").split()
+    hashtags = [word[1:] for word in words if word.startswith("#") and len(word) > 1]
+    if hashtags:
+        params.setlist("tag", [*params.getlist("tag"), *hashtags])
+        params["q"] = " ".join(word for word in words if not word.startswith("#"))
+    filterset = TicketFilterSet(
+        params,
+        queryset=Ticket.objects.in_queue_of(request.user).with_related(),
+        request=request,
+        default_status=STATUS_OPEN,
+        ignore_unknown=True,
+        now=now,
+    )
+    applied = filterset.applied()
+    searched = bool(applied.get("search") or applied.get("q"))
+    return filterset.qs.queue_order(queue_sort(request.GET), searched=searched), applied
+
+
+def safe_next(request, value, default):
+    """``value`` if it is a path on this site (where a form returns to), else ``default``."""
+    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=False):
+        return value
+    return default
+
+
 class StaffTicketMixin(AgentRequiredMixin):
     """Loads the ticket from the agent's queue; anything else is a 404."""
 
@@ -48,6 +85,17 @@ class StaffTicketMixin(AgentRequiredMixin):
             return Ticket.objects.in_queue_of(self.request.user).with_related().get(reference=self.kwargs["reference"])
         except Ticket.DoesNotExist:
             raise Http404 from None
+
+    def redirect_if_merged(self, ticket):
+        """The redirect to the ticket a merged ``ticket`` ended up in (its staff page), or None."""
+        if not ticket.is_merged:
+            return None
+        target = services.final_ticket(ticket)
+        messages.info(
+            self.request,
+            _("Ticket %(source)s was merged into %(into)s.") % {"source": ticket.reference, "into": target.reference},
+        )
+        return HttpResponseRedirect(target.get_staff_url())
 
 
 class QueueView(AgentRequiredMixin, ListView):
@@ -73,27 +121,21 @@ class QueueView(AgentRequiredMixin, ListView):
         self.now = timezone.now()
         self.departments = staff_departments(user)
         dept_ids = self.departments.values("pk")
+        # Read once, shown by both the filters and the bulk form.
+        self.assignees = list(assignable_users(dept_ids))
+        self.tags = list(Tag.objects.for_staff(user))
         # Shown, not validated: the filter set below reads the values.
         self.filter_form = QueueFilterForm(
             initial={**self.request.GET.dict(), "sort": queue_sort(self.request.GET)},
             departments=self.departments,
-            assignees=assignable_users(dept_ids),
+            assignees=self.assignees,
+            tags=self.tags,
         )
         self.counts = self.summary_counts()
-        # The API's filters; an invalid value is left out rather than failing the page (a stale bookmark).
-        filterset = TicketFilterSet(
-            self.request.GET,
-            queryset=Ticket.objects.in_queue_of(user).with_related(),
-            request=self.request,
-            default_status=STATUS_OPEN,
-            ignore_unknown=True,
-            now=self.now,
-        )
-        applied = filterset.applied()
+        queryset, applied = queue_tickets(self.request, self.now)
         # The default queue is every open ticket of the agent's departments: the summary has counted it already.
         self.whole_queue = set(applied) <= {"status"} and applied.get("status", [STATUS_OPEN]) == [STATUS_OPEN]
-        searched = bool(applied.get("search") or applied.get("q"))
-        return filterset.qs.queue_order(queue_sort(self.request.GET), searched=searched)
+        return queryset.with_tags()
 
     def summary_counts(self):
         """Open, mine, unassigned and breached tickets of the queue (one index-only pass on PostgreSQL)."""
@@ -112,8 +154,83 @@ class QueueView(AgentRequiredMixin, ListView):
             filtered=any(v for k, v in self.request.GET.items() if k not in ("page", "sort")),
             hdt_now=self.now,
             user_id=user.pk,
+            bulk_form=BulkActionForm(
+                initial={"next": self.request.get_full_path()}, user=user, assignees=self.assignees, tags=self.tags
+            ),
+            away=AgentStatus.objects.filter(user=user, away=True).exists(),
         )
         return context
+
+
+class QueueExportView(AgentRequiredMixin, View):
+    """The queue as filtered and sorted on screen, every page of it, as CSV or XLSX."""
+
+    http_method_names = ["get", "head"]
+    format = "csv"
+
+    def get(self, request, *args, **kwargs):
+        now = timezone.now()
+        queryset, _applied = queue_tickets(request, now)
+        tickets, name = exports.for_export(queryset, now), exports.filename(now)
+        if self.format == "xlsx":
+            return exports.xlsx_response(tickets, name)
+        return exports.csv_response(tickets, name)
+
+
+class BulkActionView(AgentRequiredMixin, View):
+    """Apply the queue's bulk form to the ticked tickets, each on its own; show what was done and what was refused."""
+
+    http_method_names = ["post"]
+    template_name = "helpdesk_tickets/staff/bulk_result.html"
+
+    def post(self, request, *args, **kwargs):
+        user = request.user
+        queue_url = reverse("helpdesk_tickets:staff_queue")
+        dept_ids = staff_departments(user).values("pk")
+        form = BulkActionForm(
+            request.POST, user=user, assignees=assignable_users(dept_ids), tags=Tag.objects.for_staff(user)
+        )
+        back = safe_next(request, request.POST.get("next"), queue_url)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return HttpResponseRedirect(back)
+        try:
+            tickets, missing = services.tickets_for_bulk(form.cleaned_data["tickets"], actor=user)
+            results = services.bulk_update(tickets, actor=user, **form.changes())
+        except REFUSALS as exc:
+            messages.error(request, error_text(exc))
+            return HttpResponseRedirect(back)
+        results += missing
+        done = [result for result in results if result.ok]
+        context = {
+            "helpdesk_base_template": app_settings.BASE_TEMPLATE,
+            "hdt_section": "staff",
+            "results": results,
+            "done": done,
+            "refused": [result for result in results if not result.ok],
+            "action": dict(form.fields["action"].choices)[form.cleaned_data["action"]],
+            "back": back,
+        }
+        return TemplateResponse(request, self.template_name, context)
+
+
+class AwayView(AgentRequiredMixin, View):
+    """The agent pauses (or resumes) their automatic assignments."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        away = request.POST.get("away") == "1"
+        services.set_away(request.user, away, actor=request.user)
+        if away:
+            messages.info(request, _("You are away: round robin and load balancing give you no new tickets."))
+        else:
+            messages.success(request, _("Welcome back: new tickets can be given to you again."))
+        return HttpResponseRedirect(
+            safe_next(request, request.POST.get("next"), reverse("helpdesk_tickets:staff_queue"))
+        )
 
 
 class StaffTicketDetailView(StaffTicketMixin, TemplateView):
@@ -124,6 +241,9 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.ticket = self.get_ticket()
+        redirect = self.redirect_if_merged(self.ticket)
+        if redirect:
+            return redirect
         canned_id = request.GET.get("canned")
         initial = {}
         # ASCII digits only: str.isdigit() is also true of "²" or "①", which int() refuses.
@@ -208,7 +328,70 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
             can_take=ticket.assignee_id != self.request.user.pk
             and permissions.can_be_assigned(self.request.user, ticket.department),
         )
+        tags = list(ticket.tags.all())
+        context.update(
+            tags=tags,
+            addable_tags=Tag.objects.usable_in(ticket.department_id).exclude(pk__in=[tag.pk for tag in tags]),
+            merge_form=MergeForm(),
+        )
         return context
+
+
+class StaffTicketTagsView(StaffTicketMixin, View):
+    """Add (``add``) or remove (``remove``) a tag, by slug (POST only)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, reference):
+        ticket = self.get_ticket()
+        back = f"{ticket.get_staff_url()}#tags"
+        try:
+            if request.POST.get("add"):
+                (tag,) = services.tags_by_slug([request.POST["add"]], ticket=ticket)
+                services.add_tags(ticket, [tag], actor=request.user)
+                messages.success(request, _("Tag “%(tag)s” added.") % {"tag": tag.name})
+            elif request.POST.get("remove"):
+                (tag,) = services.tags_by_slug([request.POST["remove"]], ticket=ticket)
+                services.remove_tags(ticket, [tag], actor=request.user)
+                messages.success(request, _("Tag “%(tag)s” removed.") % {"tag": tag.name})
+        except REFUSALS as exc:
+            messages.error(request, error_text(exc))
+        return HttpResponseRedirect(back)
+
+
+class StaffTicketMergeView(StaffTicketMixin, View):
+    """Merge the ticket into another (POST ``into``: a reference; ``across_requesters``); then show that one."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, reference):
+        ticket = self.get_ticket()
+        form = MergeForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return HttpResponseRedirect(ticket.get_staff_url())
+        into = (
+            Ticket.objects.in_queue_of(request.user)
+            .select_related("department")
+            .filter(reference=form.cleaned_data["into"])
+            .first()
+        )
+        try:
+            if into is None:
+                raise services.TicketNotFound(form.cleaned_data["into"])
+            services.merge_tickets(
+                ticket, into, actor=request.user, across_requesters=form.cleaned_data["across_requesters"]
+            )
+        except REFUSALS as exc:
+            messages.error(request, error_text(exc))
+            return HttpResponseRedirect(ticket.get_staff_url())
+        messages.success(
+            request,
+            _("Ticket %(source)s merged into %(into)s.") % {"source": ticket.reference, "into": into.reference},
+        )
+        return HttpResponseRedirect(into.get_staff_url())
 
 
 class StaffInboundEmailView(StaffTicketMixin, TemplateView):

@@ -437,3 +437,12 @@ def test_a_customer_reply_from_any_mail_client_lands_in_its_ticket(settings, sup
     assert mailparse.REPLY_MARKER not in reply.body
     if "inline_answers" not in path.stem:  # answers between the questions keep the questions they answer
         assert "\n> " not in f"\n{reply.body}"
+
+
+def test_a_reply_about_a_merged_ticket_lands_in_the_ticket_it_was_merged_into(support, sara):
+    first = open_ticket(support, sara)
+    second = open_ticket(support, sara, subject="Still cannot log in", body="Same as before, from my phone.")
+    agent = make_agent(support, username="ali")
+    services.merge_tickets(second, first, actor=agent)
+    outcome = receive(mail(to=mailaddress.reply_address(second.reference), subject="Re: phone", body="Any news?"))
+    assert outcome.line == f"appended {first.reference}"

@@ -148,8 +148,8 @@ def test_ticket_changelist_runs_a_fixed_number_of_queries(admin_client, dept, dj
     with django_assert_num_queries(few):
         response = admin_client.get(reverse(CHANGELIST))
     assert response.content.decode().count('class="action-select"') == 30
-    # session, user, department / type / product filter choices, count, page, date hierarchy (2)
-    assert few == 9
+    # session, user, department / type / product / tag filter choices, count, page, date hierarchy (2)
+    assert few == 10
 
 
 @pytest.mark.parametrize("model", ["message", "attachment", "ticketevent", "department", "tickettype", "product"])

@@ -99,3 +99,34 @@
     });
   }
 })();
+
+(function () {
+  "use strict";
+
+  // Bulk actions: show only the value the chosen action needs, and a "tick all" box.
+  var bulk = document.getElementById("hdt-staff-bulk");
+  if (!bulk) return;
+  var action = bulk.querySelector("select[name=action]");
+  var parts = bulk.querySelectorAll("[data-bulk-for]");
+  var sync = function () {
+    parts.forEach(function (part) {
+      part.hidden = part.getAttribute("data-bulk-for").split(" ").indexOf(action.value) === -1;
+    });
+  };
+  if (action) {
+    action.addEventListener("change", sync);
+    sync();
+  }
+  var head = bulk.querySelector("th.hdt-staff-pick");
+  var boxes = bulk.querySelectorAll("input[name=tickets]");
+  if (head && boxes.length) {
+    var all = document.createElement("input");
+    all.type = "checkbox";
+    all.setAttribute("aria-label", head.textContent.trim());
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+    });
+    head.textContent = "";
+    head.appendChild(all);
+  }
+})();
