@@ -252,6 +252,7 @@ def test_schema_lists_filters_and_ordering_choices():
         "q",
         "sla",
         "sort",
+        "tag",
         "created_after",
         "created_before",
         "activity_after",
@@ -260,6 +261,7 @@ def test_schema_lists_filters_and_ordering_choices():
         "page_size",
     } <= set(parameters)
     assert "-priority" in parameters["ordering"]["schema"]["enum"]
+    assert parameters["tag"]["schema"]["type"] == "array" and parameters["tag"]["explode"] is True
 
 
 def test_docs_page_loads_only_local_files():

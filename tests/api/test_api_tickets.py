@@ -384,6 +384,7 @@ REFUSED_BY_FILTER = {
     "created_after": "yesterday",
     "created_before": "yesterday",
     "activity_after": "yesterday",
+    "tag": "a b",
 }
 
 
