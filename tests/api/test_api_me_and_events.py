@@ -1,6 +1,8 @@
 """``me/`` (who the caller is) and ``tickets/{reference}/events/`` (the audit trail, the public part for
 customers)."""
 
+import json
+
 import pytest
 
 from helpdesk_tickets import services, users
@@ -97,9 +99,12 @@ def test_the_customer_sees_only_the_opening_and_the_status_moves(world, handled)
         ("status_changed", "new", "awaiting_customer"),
         ("status_changed", "awaiting_customer", "resolved"),
     ]
-    # Staff appear as customers see them everywhere else.
-    staff_event = body["results"][1]
-    assert staff_event["actor"] == {"username": "agent", "name": users.display_name(world.users["agent"])}
+    # Staff appear as customers see them everywhere else (never by e-mail address).
+    thread = world.client("customer").get(f"/api/tickets/{handled.reference}/messages/").json()["results"]
+    staff_reply = next(message for message in thread if message["from_staff"])
+    assert body["results"][1]["actor"] == staff_reply["author"]
+    agent = world.users["agent"]
+    assert users.email_address(agent) not in json.dumps(body)
 
 
 def test_an_internal_note_adds_nothing_to_the_customers_trail(world):
