@@ -101,7 +101,10 @@ def node_tools(prefix):
 
 
 def run(command, *, env=None, cwd=None, timeout=300):
-    result = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    try:
+        result = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    except FileNotFoundError as exc:
+        raise Failure(f"{command[0]} is not installed (Node and npm are needed for the schema tools)") from exc
     if result.returncode:
         raise Failure(f"{' '.join(map(str, command))} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result

@@ -31,13 +31,14 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.settings import SPECTACULAR_DEFAULTS, patched_settings
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 
 from .. import __version__
 from ..filters import MAX_TAGS, TagFilter
 from .errors import CODES, exception_handler
+from .filters import DATETIME_NOTE, QUERY_PARAMETER_SCHEMAS
 
 #: The tags of the operations (a generated client's modules), in the order the docs show them.
 TAGS = [
@@ -165,8 +166,6 @@ class HelpdeskAutoSchema(AutoSchema):
         return getattr(self.view, action or self.method.lower(), None)
 
     def _constrain(self, parameter):
-        from .filters import DATETIME_NOTE, QUERY_PARAMETER_SCHEMAS
-
         parameter["schema"].update(QUERY_PARAMETER_SCHEMAS.get(parameter["name"], {}))
         if parameter["schema"].get("format") == "date-time":
             parameter["description"] = f"{parameter.get('description', '')}. {DATETIME_NOTE}".lstrip(". ")
@@ -390,13 +389,8 @@ class _PageView(View):
     http_method_names = ["get", "head"]
 
     def http_method_not_allowed(self, request, *args, **kwargs):
-        response = JsonResponse(
-            {
-                "detail": _("Method “%(method)s” not allowed.") % {"method": request.method},
-                "code": "method_not_allowed",
-            },
-            status=405,
-        )
+        refused = MethodNotAllowed(request.method)  # DRF's words, as on the API's other 405s
+        response = JsonResponse({"detail": str(refused.detail), "code": refused.default_code}, status=405)
         response["Allow"] = "GET, HEAD"
         return response
 
