@@ -454,20 +454,26 @@ class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
     def departments(self):
         return staff_departments(self.request.user).filter(active=True)
 
+    #: What a caller lookup carries over: the agent types the request while the customer talks.
+    KEPT_ON_LOOKUP = ("department", "ticket_type", "product", "priority", "subject", "description")
+
     def get(self, request, *args, **kwargs):
-        find = request.GET.get("find", "").strip()
-        candidates = list(find_customers(find))
         initial = {}
-        if len(candidates) == 1:
-            initial["requester"] = candidates[0].pk
         if request.GET.get("department"):
             initial["department"] = request.GET["department"]
+        return self.lookup(request.GET.get("find", "").strip(), initial)
+
+    def lookup(self, find, initial):
+        """The page after a caller search, the form filled with ``initial`` (what was typed, unvalidated)."""
+        candidates = list(find_customers(find))
+        if len(candidates) == 1:
+            initial["requester"] = candidates[0].pk
         form = PhoneTicketForm(initial=initial, departments=self.departments(), candidates=candidates)
         context = self.get_context_data(form=form, find=find, candidates=candidates)
         if len(candidates) == 1:
             # Before typing the request in, the agent checks whether it is already open.
             context["open_tickets"] = (
-                Ticket.objects.in_queue_of(request.user)
+                Ticket.objects.in_queue_of(self.request.user)
                 .filter(requester=candidates[0], status__in=OPEN_STATUSES)
                 .select_related("department")
                 .order_by("-last_activity_at")[:10]
@@ -476,6 +482,9 @@ class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         find = request.POST.get("find", "").strip()
+        if "lookup" in request.POST:
+            # "Find" inside the form: search again, keep whatever the agent typed (chosen files cannot be kept).
+            return self.lookup(find, {name: request.POST[name] for name in self.KEPT_ON_LOOKUP if name in request.POST})
         candidates = list(find_customers(find))
         form = PhoneTicketForm(request.POST, request.FILES, departments=self.departments(), candidates=candidates)
         duplicate = None

@@ -1,0 +1,79 @@
+"""Issue 15 in the staff workspace, without a browser: the phone-ticket lookup, the staff search."""
+
+import re
+
+import pytest
+
+from helpdesk_tickets import users
+from helpdesk_tickets.models import Ticket
+from tests.factories import UserFactory, client_for
+from tests.staff.helpers import make_desk
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.staff.helpers")]
+
+NEW = "/support/staff/new/"
+
+
+@pytest.fixture
+def desk():
+    return make_desk()
+
+
+def test_finding_the_caller_keeps_what_the_agent_typed(desk):
+    """Agents type while the customer talks: "Find" is part of the form and gives the text back."""
+    client = client_for(desk.agent)
+    response = client.post(
+        NEW,
+        {
+            "find": "cyrus@example.com",
+            "lookup": "1",
+            "department": desk.sales.pk,
+            "ticket_type": desk.ticket_type.pk,
+            "priority": "high",
+            "subject": "Renewal <for> two years",
+            "description": "Wants to renew.\nAsks about the price.",
+        },
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert not form.is_bound  # a lookup shows no "this field is required"
+    page = response.content.decode()
+    assert 'value="Renewal &lt;for&gt; two years"' in page
+    assert "Wants to renew.\nAsks about the price.</textarea>" in page
+    assert re.search(r'<option value="high" selected>', page)
+    # The single match is chosen, and nothing was created.
+    radio = re.search(r'<input type="radio" name="requester"[^>]*>', page).group(0)
+    assert f'value="{desk.customer.pk}"' in radio and "checked" in radio
+    assert not Ticket.objects.exists()
+
+
+def test_the_caller_search_is_inside_the_ticket_form(desk):
+    page = client_for(desk.agent).get(NEW).content.decode()
+    start = page.index('<form method="post" enctype')
+    form = page[start : page.index("</form>", start)]
+    assert 'name="find"' in form and 'name="lookup"' in form and 'name="subject"' in form
+
+
+@pytest.mark.parametrize("query", ["sara", "sara.ahm", "SARA"])
+def test_a_latin_query_finds_a_customer_with_a_persian_name_by_the_start_of_the_address(desk, query):
+    sara = UserFactory(username="cust-77", first_name="سارا", last_name="احمدی", email="sara.ahmadi@example.com")
+    page = client_for(desk.agent).get(NEW, {"find": query}).content.decode()
+    assert f'value="{sara.pk}"' in page
+
+
+def test_the_domain_of_an_address_finds_no_one(desk):
+    """The start of an address, never its domain: a search cannot list everyone at example.com."""
+    for query in ("example", "example.com", "ample"):
+        assert client_for(desk.agent).get(NEW, {"find": query}).context["candidates"] == [], query
+
+
+def test_search_q_by_the_start_of_the_address():
+    sara = UserFactory(username="u-1", first_name="سارا", email="sara.ahmadi@example.com")
+    found = users.model()._default_manager.filter(users.search_q("sara"))
+    assert sara in found
+
+
+@pytest.mark.urls("example_project.urls")
+def test_the_site_root_sends_an_agent_to_the_queue_and_a_customer_to_their_tickets(desk):
+    assert client_for(desk.agent).get("/")["Location"] == "/support/staff/"
+    assert client_for(desk.customer).get("/")["Location"] == "/support/"
