@@ -20,7 +20,7 @@ from django.views.generic import ListView, TemplateView, View
 from .. import exports, permissions, services, stats, users
 from ..conf import settings as app_settings
 from ..downloads import raw_email_response
-from ..filters import STATUS_OPEN, TicketFilterSet, queue_sort
+from ..filters import STATUS_OPEN, TicketFilterSet, is_reference, queue_sort
 from ..models import OPEN_STATUSES, AgentStatus, CannedReply, Department, InboundEmail, Message, Status, Tag, Ticket
 from ..staff_forms import (
     BulkActionForm,
@@ -64,6 +64,7 @@ def queue_tickets(request, now):
         default_status=STATUS_OPEN,
         ignore_unknown=True,
         now=now,
+        search_people=True,
     )
     applied = filterset.applied()
     searched = bool(applied.get("search") or applied.get("q"))
@@ -133,6 +134,9 @@ class QueueView(AgentRequiredMixin, ListView):
         )
         self.counts = self.summary_counts()
         queryset, applied = queue_tickets(self.request, self.now)
+        # A search with the default status looks at open tickets only (a reference: at every status); say so.
+        words = applied.get("q") or applied.get("search")
+        self.searched_open_only = bool(words) and "status" not in applied and not is_reference(words)
         # The default queue is every open ticket of the agent's departments: the summary has counted it already.
         self.whole_queue = set(applied) <= {"status"} and applied.get("status", [STATUS_OPEN]) == [STATUS_OPEN]
         return queryset.with_tags()
@@ -152,6 +156,7 @@ class QueueView(AgentRequiredMixin, ListView):
             filter_form=self.filter_form,
             filters_query=query.urlencode(),
             filtered=any(v for k, v in self.request.GET.items() if k not in ("page", "sort")),
+            searched_open_only=self.searched_open_only,
             hdt_now=self.now,
             user_id=user.pk,
             bulk_form=BulkActionForm(

@@ -5,8 +5,8 @@ import re
 import pytest
 
 from helpdesk_tickets import users
-from helpdesk_tickets.models import Ticket
-from tests.factories import UserFactory, client_for
+from helpdesk_tickets.models import Status, Ticket
+from tests.factories import UserFactory, client_for, make_ticket
 from tests.staff.helpers import make_desk
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.staff.helpers")]
@@ -77,3 +77,46 @@ def test_search_q_by_the_start_of_the_address():
 def test_the_site_root_sends_an_agent_to_the_queue_and_a_customer_to_their_tickets(desk):
     assert client_for(desk.agent).get("/")["Location"] == "/support/staff/"
     assert client_for(desk.customer).get("/")["Location"] == "/support/"
+
+
+QUEUE = "/support/staff/"
+
+
+def queue_refs(client, **params):
+    return [ticket.reference for ticket in client.get(QUEUE, params).context["tickets"]]
+
+
+def test_a_reference_finds_the_ticket_whatever_its_status(desk):
+    resolved = make_ticket(desk.customer, desk.sales, desk.ticket_type, subject="Refund")
+    Ticket.objects.filter(pk=resolved.pk).update(status=Status.RESOLVED)
+    client = client_for(desk.agent)
+    assert queue_refs(client, q=resolved.reference) == [resolved.reference]
+    assert queue_refs(client, q=resolved.reference.lower()) == [resolved.reference]
+    # Words still search the open tickets only, and the empty page says so with a link to every status.
+    response = client.get(QUEUE, {"q": "Refund"})
+    assert list(response.context["tickets"]) == []
+    page = response.content.decode()
+    assert "No open ticket matches this search." in page and "q=Refund&amp;status=all" in page
+    assert queue_refs(client, q="Refund", status="all") == [resolved.reference]
+    # An explicit status is still applied to a reference.
+    assert queue_refs(client, q=resolved.reference, status="open") == []
+
+
+@pytest.mark.parametrize("query", ["Cyrus", "rahimi", "Cyrus Rahimi"])
+def test_the_queue_search_finds_tickets_by_the_customer_name(desk, query):
+    if not users.name_fields():
+        pytest.skip("this user model has no names")
+    mine = make_ticket(desk.customer, desk.sales, desk.ticket_type, subject="Printer")
+    make_ticket(desk.customer2, desk.sales, desk.ticket_type, subject="Scanner")
+    assert queue_refs(client_for(desk.agent), q=query) == [mine.reference]
+
+
+def test_a_persian_customer_name_finds_their_tickets(desk):
+    if not users.name_fields():
+        pytest.skip("this user model has no names")
+    sara = UserFactory(username="u-sara", first_name="سارا", last_name="احمدی", email="sara@example.com")
+    hers = make_ticket(sara, desk.sales, desk.ticket_type, subject="Invoice")
+    assert queue_refs(client_for(desk.agent), q="سارا") == [hers.reference]
+    # Other departments' tickets stay out, even when the name matches.
+    make_ticket(sara, desk.billing, desk.ticket_type, subject="Payment")
+    assert queue_refs(client_for(desk.agent), q="سارا احمدی") == [hers.reference]
