@@ -63,3 +63,118 @@ def test_language_switch_needs_a_click_and_keeps_what_was_typed(page, live_serve
     # Only once: a later visit of the page starts empty.
     page.reload()
     assert page.input_value("#id_subject") == ""
+
+
+# --------------------------------------------------------------------------
+# Accessibility: axe-core on every page, in Persian and in English
+
+
+@pytest.fixture
+def axe_page(chromium, language, request):
+    from tests.browser.axe import axe_source
+
+    source = axe_source()
+    # The pages' CSP refuses injected scripts, rightly; axe is the test's, not the page's.
+    context = chromium.new_context(
+        bypass_csp=True, locale={"fa": "fa-IR", "en": "en-US"}[language], viewport={"width": 1100, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab, source
+    context.close()
+
+
+def test_every_page_has_no_serious_accessibility_violation(axe_page, live_server, language, shop, tmp_path):
+    from helpdesk_tickets import services
+    from tests.browser.axe import serious_violations
+
+    page, source = axe_page
+    customer, agent = shop["customer"], shop["agent"]
+    billing = DepartmentFactory(name="Billing", slug="billing", translations={"fa": {"name": "مالی"}})
+    TicketTypeFactory(name="Refund", slug="refund").departments.add(billing)
+    ticket = services.create_ticket(
+        requester=customer,
+        department=shop["sales"],
+        ticket_type=shop["type"],
+        subject="Invoice HD-1 is wrong",
+        description="Twice the amount.",
+    )
+    services.post_reply(ticket=ticket, actor=agent, body="We are checking.")
+    # One ticket whose SLA is at risk (the amber badge) and one breached (the red one).
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from helpdesk_tickets.models import Ticket
+
+    soon = services.create_ticket(
+        requester=customer, department=shop["sales"], ticket_type=shop["type"], subject="Soon", description="Soon."
+    )
+    late = services.create_ticket(
+        requester=customer, department=shop["sales"], ticket_type=shop["type"], subject="Late", description="Late."
+    )
+    Ticket.objects.filter(pk=soon.pk).update(sla_due=timezone.now() + timedelta(minutes=20))
+    Ticket.objects.filter(pk=late.pk).update(sla_due=timezone.now() - timedelta(hours=2))
+    found = {}
+
+    def check(name):
+        page.wait_for_load_state("load")
+        violations = serious_violations(page, source)
+        if violations:
+            found[name] = violations
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    check("login")
+    log_in(page, live_server, customer)
+    check("ticket list")
+    for path in ("/support/new/", "/support/new/sales/", "/support/new/sales/question/", ticket.get_absolute_url()):
+        page.goto(live_server.url + path)
+        check(path)
+    # A confirmation banner after an action.
+    page.fill("#id_body", "Thank you")
+    page.locator(".hdt-reply button[type=submit]").click()
+    page.wait_for_url(re.compile(r"#message-\d+$"))
+    check("after reply")
+    page.context.clear_cookies()
+    log_in(page, live_server, agent, "/support/staff/")
+    check("queue")
+    for path in (
+        ticket.get_staff_url(),
+        soon.get_staff_url(),
+        late.get_staff_url(),
+        "/support/staff/new/?find=sara",
+        "/support/staff/dashboard/",
+        "/support/staff/?q=zz",
+    ):
+        page.goto(live_server.url + path)
+        check(path)
+    assert found == {}
+
+
+def test_a_skip_link_is_the_first_tab_stop_and_focus_goes_to_the_confirmation(page, live_server, language, shop):
+    from helpdesk_tickets import services
+
+    ticket = services.create_ticket(
+        requester=shop["customer"],
+        department=shop["sales"],
+        ticket_type=shop["type"],
+        subject="Invoice",
+        description="Twice the amount.",
+    )
+    log_in(page, live_server, shop["customer"])
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#content"
+    assert page.locator(".skip-link").is_visible()  # shown while focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
+    # The next Tab stop is in the page, not the site's header.
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('.hdt')")
+    # After an action that shows a confirmation (closing: no anchor), the focus is on it.
+    page.goto(f"{live_server.url}{ticket.get_absolute_url()}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=re.compile("بستن تیکت|Close ticket")).click()
+    page.locator("[data-hdt-messages]").wait_for()
+    assert page.evaluate("document.activeElement.hasAttribute('data-hdt-messages')")
+    assert page.locator("[data-hdt-messages]").get_attribute("role") == "status"
+    page.snap("focused-confirmation")

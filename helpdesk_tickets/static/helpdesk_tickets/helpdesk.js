@@ -156,8 +156,12 @@
     Array.prototype.forEach.call(document.querySelectorAll("form[data-hdt-once]"), setupOnce);
     Array.prototype.forEach.call(document.querySelectorAll(".hdt input[type=file][data-max-size]"), setupFiles);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-hdt-confirm]"), setupConfirm);
+    // After an action the focus goes to what it says: an error first, else the confirmation banner
+    // (unless the page was opened at an anchor, such as the message just sent, which keeps it).
     var alert = document.querySelector("[data-hdt-focus]");
+    var banner = document.querySelector("[data-hdt-messages]");
     if (alert) alert.focus();
+    else if (banner && !window.location.hash) banner.focus({ preventScroll: false });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
