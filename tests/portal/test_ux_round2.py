@@ -53,3 +53,56 @@ def test_the_ticket_list_marks_phone_tickets_in_persian_too(client, phone):
     with translation.override("fa"):
         page = client.get(reverse("helpdesk_tickets:ticket_list"), HTTP_ACCEPT_LANGUAGE="fa").content.decode()
     assert page.count("ثبت‌شده برای شما در تماس تلفنی") == 1
+
+
+# --------------------------------------------------------------------------
+# Digits, units and direction in Persian (issue 15, item 8)
+
+
+def test_the_size_error_speaks_persian_digits_and_units(settings):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from helpdesk_tickets import attachments
+
+    settings.HELPDESK_TICKETS = {**settings.HELPDESK_TICKETS, "MAX_ATTACHMENT_SIZE": 10 * 1024 * 1024}
+    big = SimpleUploadedFile("big.zip", b"0" * (10 * 1024 * 1024 + 512 * 1024), content_type="application/zip")
+    with translation.override("fa"), pytest.raises(ValidationError) as caught:
+        attachments.validate_files([big])
+    message = caught.value.message_dict["attachments"][0]
+    assert "۱۰٫۵ مگابایت" in message and "۱۰ مگابایت" in message
+    assert "MB" not in message and not any(digit in message for digit in "0123456789")
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        attachments.validate_files([big])
+    assert "10.5 MB" in caught.value.message_dict["attachments"][0]
+
+
+def test_staff_and_customer_show_a_file_size_alike_in_persian(client, phone):
+    from tests.factories import upload
+
+    ticket, _web, customer, agent = phone
+    services.post_reply(ticket=ticket, actor=customer, body="See the log.", attachments=[upload("log.txt", b"x" * 99)])
+    client.cookies["django_language"] = "fa"
+    customer_page = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+    client.force_login(agent)
+    staff_page = client.get(ticket.get_staff_url(), HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+    for page in (customer_page, staff_page):
+        assert "۹۹ بایت" in page and "99 bytes" not in page and "99 بایت" not in page
+
+
+def test_each_paragraph_of_a_message_has_its_own_direction(client, phone):
+    ticket, _web, customer, _agent = phone
+    services.post_reply(
+        ticket=ticket, actor=customer, body="سلام، این خطا را می‌بینم:\n\nError 502: <Bad gateway>\nat line 3"
+    )
+    page = client.get(ticket.get_absolute_url()).content.decode()
+    assert (
+        '<p dir="auto">سلام، این خطا را می‌بینم:</p><p dir="auto">Error 502: &lt;Bad gateway&gt;<br>at line 3</p>'
+        in page
+    )
+
+
+def test_the_page_title_isolates_reference_and_subject(client, phone):
+    ticket, *_ = phone
+    page = client.get(ticket.get_absolute_url()).content.decode()
+    assert f"<title>\u2068{ticket.reference}\u2069 · \u2068Renewal\u2069</title>" in page
