@@ -245,3 +245,33 @@ def _mail_errors():
     if tasks is not None and alias not in tasks:
         errors.append(_error(f"{SETTING_NAME}['TASK_BACKEND'] {alias!r} is not a key of settings.TASKS.", "E013"))
     return errors
+
+
+@register(Tags.models)
+def check_departments_have_agents(app_configs=None, databases=None, **kwargs):
+    """W004: an active department with no active agent takes tickets that reach no one.
+
+    It reads the database, so it runs only when ``check`` is given databases
+    (``manage.py check --database default``, and before ``migrate``) and says nothing
+    while the tables do not exist yet.
+    """
+    from django.db import DatabaseError
+
+    if not databases:
+        return []
+    try:
+        from .services import unstaffed_departments
+
+        names = [department.name for department in unstaffed_departments()]
+    except DatabaseError:
+        return []
+    if not names:
+        return []
+    return [
+        Warning(
+            f"Active department(s) without any active agent: {', '.join(names)}. Their tickets are "
+            "assigned to no one and nobody is e-mailed about them.",
+            hint="Add agents to the department in the admin (Departments → Staff), or make it inactive.",
+            id="helpdesk_tickets.W004",
+        )
+    ]

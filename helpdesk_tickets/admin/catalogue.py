@@ -40,6 +40,20 @@ class DepartmentAdmin(CatalogueAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(agent_total=Count("agents", distinct=True))
 
+    def changelist_view(self, request, extra_context=None):
+        from django.contrib import messages
+
+        from ..services import unstaffed_departments
+
+        names = [department.name for department in unstaffed_departments()]
+        if names and request.method == "GET":
+            messages.warning(
+                request,
+                gettext("Active departments without an active agent (their tickets reach no one): %(names)s.")
+                % {"names": ", ".join(names)},
+            )
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("agents"), ordering="agent_total")
     def agent_count(self, obj):
         return obj.agent_total

@@ -545,5 +545,7 @@ class DashboardView(AgentRequiredMixin, TemplateView):
             figures=stats.figures(departments=departments, window=timedelta(days=days)),
             statuses=Status.choices,
             right_now=Ticket.objects.in_queue_of(user).open_counts(now=now),
+            # Only a supervisor sees departments beyond their own, so only they can see one nobody staffs.
+            unstaffed=list(services.unstaffed_departments()) if permissions.is_supervisor(user) else [],
         )
         return context

@@ -120,3 +120,46 @@ def test_a_persian_customer_name_finds_their_tickets(desk):
     # Other departments' tickets stay out, even when the name matches.
     make_ticket(sara, desk.billing, desk.ticket_type, subject="Payment")
     assert queue_refs(client_for(desk.agent), q="سارا احمدی") == [hers.reference]
+
+
+# --------------------------------------------------------------------------
+# A department nobody staffs (item 12)
+
+
+def test_check_warns_about_an_active_department_without_an_active_agent(desk):
+    from django.core import checks
+
+    from helpdesk_tickets.checks import check_departments_have_agents
+    from tests.factories import DepartmentFactory, make_agent
+
+    assert check_departments_have_agents(databases=["default"]) == []
+    lonely = DepartmentFactory(name="Warranty", slug="warranty")
+    DepartmentFactory(name="Closed shop", slug="closed-shop", active=False)
+    former = make_agent(DepartmentFactory(name="Legal", slug="legal"))
+    users.model()._default_manager.filter(pk=former.pk).update(is_active=False)
+    (warning,) = check_departments_have_agents(databases=["default"])
+    assert warning.id == "helpdesk_tickets.W004" and warning.level == checks.WARNING
+    assert "Warranty" in warning.msg and "Legal" in warning.msg and "Closed shop" not in warning.msg
+    # Without databases (a plain `check` in a build step) it reads nothing.
+    assert check_departments_have_agents(databases=None) == []
+    lonely.agents.add(desk.agent)
+    (warning,) = check_departments_have_agents(databases=["default"])
+    assert "Warranty" not in warning.msg
+
+
+def test_the_dashboard_tells_a_supervisor_about_an_unstaffed_department(desk):
+    from tests.factories import DepartmentFactory
+
+    DepartmentFactory(name="Warranty", slug="warranty")
+    page = client_for(desk.supervisor).get("/support/staff/dashboard/").content.decode()
+    assert "have no active agent" in page and "<bdi>Warranty</bdi>" in page
+    assert "have no active agent" not in client_for(desk.agent).get("/support/staff/dashboard/").content.decode()
+
+
+@pytest.mark.urls("example_project.urls")
+def test_the_admin_department_list_names_an_unstaffed_department(desk, admin_client):
+    from tests.factories import DepartmentFactory
+
+    DepartmentFactory(name="Warranty", slug="warranty")
+    page = admin_client.get("/admin/helpdesk_tickets/department/").content.decode()
+    assert "without an active agent" in page and "Warranty" in page
