@@ -58,6 +58,9 @@ def check_settings(app_configs=None, **kwargs):
         errors.append(
             _error(f"{SETTING_NAME}['HOLIDAY_CACHE_SECONDS'] must be 0 or more whole seconds, not {seconds!r}.", "E004")
         )
+    sample = app_settings.RESPONSE_TIME_MIN_SAMPLE
+    if not isinstance(sample, int) or isinstance(sample, bool) or sample < 1:
+        errors.append(_error(f"{SETTING_NAME}['RESPONSE_TIME_MIN_SAMPLE'] must be a positive number.", "E004"))
     cap = app_settings.MAX_OPEN_TICKETS_PER_CUSTOMER
     if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
         errors.append(

@@ -106,3 +106,47 @@ def test_the_page_title_isolates_reference_and_subject(client, phone):
     ticket, *_ = phone
     page = client.get(ticket.get_absolute_url()).content.decode()
     assert f"<title>\u2068{ticket.reference}\u2069 · \u2068Renewal\u2069</title>" in page
+
+
+# --------------------------------------------------------------------------
+# The response time promised on the form (item 5)
+
+
+def _answered(department, ticket_type, agent, count, minutes):
+    from helpdesk_tickets.models import Ticket
+
+    for _n in range(count):
+        ticket = open_ticket(UserFactory(), department, ticket_type, subject=f"Old {_n}", description=f"Old {_n}")
+        services.post_reply(ticket=ticket, actor=agent, body="Done")
+        Ticket.objects.filter(pk=ticket.pk).update(first_response_seconds=minutes * 60)
+
+
+def test_a_handful_of_tickets_is_no_measured_response_time(client, settings):
+    from datetime import timedelta
+
+    from django.core.cache import cache
+
+    department, types, _ = make_catalogue(first_response_target=timedelta(hours=4))
+    agent = make_agent(department)
+    client.force_login(UserFactory())
+    url = reverse("helpdesk_tickets:ticket_create_form", args=[department.slug, types[0].slug])
+    _answered(department, types[0], agent, 9, 1)
+    html = client.get(url).content.decode()
+    assert "aim to answer within <strong>4 hours</strong>" in html and "usually" not in html
+    _answered(department, types[0], agent, 1, 1)
+    cache.clear()
+    html = client.get(url).content.decode()
+    assert "usually answer within <strong>1 minute</strong>" in html
+
+
+def test_the_form_says_the_times_are_counted_in_working_hours(client, settings):
+    settings.HELPDESK_TICKETS = {**settings.HELPDESK_TICKETS, "BUSINESS_HOURS": ("09:00", "17:00"), "WEEKEND_DAYS": [4]}
+    department, types, _ = make_catalogue()
+    client.force_login(UserFactory())
+    url = reverse("helpdesk_tickets:ticket_create_form", args=[department.slug, types[0].slug])
+    html = client.get(url).content.decode()
+    assert "Counted in working hours: 09:00–17:00, closed on Friday." in html
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+    assert "بر پایهٔ ساعت‌های کاری: ۰۹:۰۰ تا ۱۷:۰۰، تعطیل در جمعه." in html
+    settings.HELPDESK_TICKETS = {**settings.HELPDESK_TICKETS, "BUSINESS_HOURS": None, "WEEKEND_DAYS": []}
+    assert "working hours" not in client.get(url).content.decode()
