@@ -163,3 +163,32 @@ def test_the_admin_department_list_names_an_unstaffed_department(desk, admin_cli
     DepartmentFactory(name="Warranty", slug="warranty")
     page = admin_client.get("/admin/helpdesk_tickets/department/").content.decode()
     assert "without an active agent" in page and "Warranty" in page
+
+
+# --------------------------------------------------------------------------
+# Item 14: the sidebar's address, the example site's error pages
+
+
+def test_the_sidebar_address_wraps_at_the_at_sign_and_dots(desk):
+    from helpdesk_tickets.templatetags.helpdesk_staff import hdt_staff_breakable_email
+
+    assert hdt_staff_breakable_email("a.<b>@example.com") == "a.<wbr>&lt;b&gt;<wbr>@example.<wbr>com"
+    customer = UserFactory(username="long", email="verylongfirstname.verylonglastname@subdomain.example.com")
+    ticket = make_ticket(customer, desk.sales, desk.ticket_type)
+    page = client_for(desk.agent).get(ticket.get_staff_url()).content.decode()
+    assert "verylongfirstname.<wbr>verylonglastname<wbr>@subdomain.<wbr>example.<wbr>com</a>" in page
+
+
+@pytest.mark.urls("example_project.urls")
+def test_the_example_site_has_its_own_404_and_500_pages(desk, settings, client, rf):
+    from django.views.defaults import server_error
+
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Page not found" in page and "site-header" in page
+    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="fa")
+    assert "بازگشت به صفحهٔ نخست" in response.content.decode()
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500 and "Something went wrong" in response.content.decode()
