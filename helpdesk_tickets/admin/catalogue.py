@@ -96,7 +96,7 @@ class CannedReplyAdmin(DepartmentScopedMixin, admin.ModelAdmin):
     """An agent sees the canned replies of their departments and the global ones, and edits their
     departments' only; a global reply speaks for every department, so only a supervisor changes it."""
 
-    list_display = ("title", "department", "active")
-    list_filter = ("active", "department")
+    list_display = ("title", "department", "language", "active")
+    list_filter = ("active", "department", "language")
     list_select_related = ("department",)
     search_fields = ("title", "body")

@@ -305,8 +305,12 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
             messages.warning(self.request, _("A colleague added to this ticket while you were replying."))
 
     def canned_replies(self):
-        return CannedReply.objects.filter(active=True).filter(
-            Q(department_id=self.ticket.department_id) | Q(department__isnull=True)
+        """The department's and the global ones, in the ticket's language or for any language."""
+        language = (self.ticket.language or "").split("-")[0]
+        return (
+            CannedReply.objects.filter(active=True)
+            .filter(Q(department_id=self.ticket.department_id) | Q(department__isnull=True))
+            .filter(Q(language="") | Q(language__iexact=language) | Q(language__iexact=self.ticket.language or ""))
         )
 
     def get_context_data(self, **kwargs):

@@ -195,3 +195,42 @@ def test_the_example_site_has_its_own_404_and_500_pages(desk, settings, client, 
     with translation.override("en"):
         response = server_error(rf.get("/"))
     assert response.status_code == 500 and "Something went wrong" in response.content.decode()
+
+
+# --------------------------------------------------------------------------
+# Item 1: canned replies per language, placeholders documented, no doubled greeting
+
+
+def test_the_staff_page_offers_the_canned_replies_of_the_ticket_language(desk):
+    from helpdesk_tickets.models import CannedReply
+
+    persian = make_ticket(desk.customer, desk.sales, desk.ticket_type, subject="پرداخت", language="fa")
+    english = make_ticket(desk.customer2, desk.sales, desk.ticket_type, subject="Payment", language="en-us")
+    CannedReply.objects.create(
+        department=desk.sales, title="Checking (fa)", body="در حال بررسی {reference} هستیم.", language="fa"
+    )
+    CannedReply.objects.create(
+        department=desk.sales, title="Checking (en)", body="We are checking {reference}.", language="en"
+    )
+    CannedReply.objects.create(department=None, title="Any language", body="{reference}")
+    client = client_for(desk.agent)
+    page = client.get(persian.get_staff_url()).content.decode()
+    assert "Checking (fa)" in page and "Checking (en)" not in page and "Any language" in page
+    page = client.get(english.get_staff_url()).content.decode()
+    assert "Checking (en)" in page and "Checking (fa)" not in page and "Any language" in page
+
+
+def test_a_canned_reply_refuses_the_greeting_and_signature_the_email_adds():
+    from django.core.exceptions import ValidationError
+
+    from helpdesk_tickets.models import CannedReply
+
+    with pytest.raises(ValidationError, match="greeting"):
+        CannedReply(title="t", body="سلام {customer_name}،\n\nدر حال بررسی هستیم.").full_clean()
+    with pytest.raises(ValidationError, match="signature"):
+        CannedReply(title="t", body="We are checking.\n\nRegards,\n{agent_name}").full_clean()
+    CannedReply(title="t", body="We are checking {reference} for you, {customer_name}.").full_clean()
+    help_text = str(CannedReply._meta.get_field("body").help_text)
+    for name in ("{customer_name}", "{reference}", "{subject}", "{agent_name}"):
+        assert name in help_text
+    assert "No greeting" in help_text
