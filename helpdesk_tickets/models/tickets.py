@@ -8,8 +8,8 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
