@@ -487,6 +487,14 @@ class CannedReply(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
 
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ("title",)
+
+    def __str__(self):
+        return self.title
+
     def clean(self):
         super().clean()
         lines = [line.strip() for line in (self.body or "").strip().splitlines() if line.strip()]
@@ -501,14 +509,6 @@ class CannedReply(models.Model):
             raise ValidationError(
                 {"body": _("Leave out the signature (“%(line)s”): the e-mail ends with your name.") % {"line": last}}
             )
-
-    class Meta:
-        verbose_name = _("canned reply")
-        verbose_name_plural = _("canned replies")
-        ordering = ("title",)
-
-    def __str__(self):
-        return self.title
 
 
 class IdempotencyKey(models.Model):
