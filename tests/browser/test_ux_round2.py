@@ -178,3 +178,39 @@ def test_a_skip_link_is_the_first_tab_stop_and_focus_goes_to_the_confirmation(pa
     assert page.evaluate("document.activeElement.hasAttribute('data-hdt-messages')")
     assert page.locator("[data-hdt-messages]").get_attribute("role") == "status"
     page.snap("focused-confirmation")
+
+
+def test_files_the_server_would_refuse_are_named_before_upload_and_the_form_is_not_sent(
+    page, live_server, language, shop, tmp_path, settings
+):
+    from helpdesk_tickets.models import Ticket
+    from tests.factories import PNG
+
+    settings.HELPDESK_TICKETS = {**settings.HELPDESK_TICKETS, "MAX_ATTACHMENT_SIZE": 1024}
+    log_in(page, live_server, shop["customer"], "/support/new/sales/question/")
+    page.fill("#id_subject", "Files")
+    page.fill("#id_description", "See the files.")
+    tool = tmp_path / "setup.exe"
+    tool.write_bytes(b"MZ" + b"\0" * 10)
+    big = tmp_path / "big.png"
+    big.write_bytes(PNG + b"\0" * 2048)
+    small = tmp_path / "small.png"
+    small.write_bytes(PNG)
+    page.set_input_files("#id_attachments", [str(tool), str(big), str(small)])
+    problems = page.locator(".hdt-file-list .hdt-file-problem")
+    assert problems.count() == 2
+    text = problems.all_inner_texts()
+    assert "setup.exe" in text[0] and ("not accepted" in text[0] or "پذیرفته نمی‌شود" in text[0])
+    assert "big.png" in text[1] and ("1 KB" in text[1] or "۱ کیلوبایت" in text[1])
+    assert page.get_attribute("#id_attachments", "aria-invalid") == "true"
+    page.snap("files-refused")
+    page.locator("form.hdt-form button[type=submit]").click()
+    page.wait_for_timeout(500)
+    assert not Ticket.objects.filter(subject="Files").exists()
+    assert page.evaluate("!document.querySelector('#id_attachments').validity.valid")
+    # With acceptable files only, it is sent.
+    page.set_input_files("#id_attachments", [str(small)])
+    assert page.locator(".hdt-file-list .hdt-file-problem").count() == 0
+    page.locator("form.hdt-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/support/tickets/HD-\w+/$"))
+    assert Ticket.objects.filter(subject="Files").exists()
