@@ -264,6 +264,16 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
         """Post a reply or an internal note, optionally changing the status in the same step."""
         self.ticket = ticket = self.get_ticket()
         form = ReplyForm(request.POST, request.FILES)
+        if form.is_valid() and not form.cleaned_data["internal"]:
+            # Before anything is sent: the customer or a colleague wrote since the page was opened.
+            warning = self.crossed_warning(form.cleaned_data.get("seen"))
+            if warning:
+                data = request.POST.copy()
+                data["seen"] = ""  # the page shown now is what the agent has seen; sending again goes through
+                held = ReplyForm(data)
+                held.is_valid()
+                context = self.get_context_data(reply_form=held, held_warning=warning)
+                return self.render_to_response(context, status=409)
         if form.is_valid():
             internal = form.cleaned_data["internal"]
             then_status = form.cleaned_data["then_status"]
@@ -288,6 +298,20 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
                         messages.error(request, error_text(exc))
                 return HttpResponseRedirect(f"{ticket.get_staff_url()}#message-{message.pk}")
         return self.render_to_response(self.get_context_data(reply_form=form), status=400)
+
+    def crossed_warning(self, seen, message=None):
+        """What the customer or a colleague wrote after ``seen`` (besides ``message``), as a warning, or ""."""
+        if not seen:
+            return ""
+        later = Message.objects.filter(ticket=self.ticket, created_at__gt=seen).exclude(author=self.request.user)
+        if message is not None:
+            later = later.exclude(pk=message.pk)
+        crossed = set(later.values_list("from_staff", flat=True))
+        if False in crossed:
+            return _("The customer wrote again while you were replying: read their message.")
+        if True in crossed:
+            return _("A colleague added to this ticket while you were replying.")
+        return ""
 
     def warn_about_crossed_messages(self, seen, message):
         """Tell the agent when the customer or a colleague wrote while they were typing."""

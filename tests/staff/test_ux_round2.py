@@ -234,3 +234,44 @@ def test_a_canned_reply_refuses_the_greeting_and_signature_the_email_adds():
     for name in ("{customer_name}", "{reference}", "{subject}", "{agent_name}"):
         assert name in help_text
     assert "No greeting" in help_text
+
+
+# --------------------------------------------------------------------------
+# Item 10: the collision warning comes before sending
+
+
+def test_a_reply_is_held_when_the_customer_wrote_since_the_page_was_opened(desk):
+    import re as regex
+
+    from helpdesk_tickets import services
+    from helpdesk_tickets.models import Message
+
+    ticket = make_ticket(desk.customer, desk.sales, desk.ticket_type, subject="Card declined")
+    client = client_for(desk.agent)
+    page = client.get(ticket.get_staff_url()).content.decode()
+    seen = regex.search(r'name="seen" value="([^"]+)"', page).group(1)
+    services.post_reply(ticket=ticket, actor=desk.customer, body="Also, the card is a Visa.")
+    response = client.post(
+        ticket.get_staff_url(), {"body": "Please try again", "seen": seen, "then_status": "resolved"}
+    )
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Not sent yet." in page and "The customer wrote again" in page
+    assert "Please try again</textarea>" in page  # the text is kept
+    assert not Message.objects.filter(body="Please try again").exists()
+    ticket.refresh_from_db()
+    assert ticket.status != "resolved"  # nor the status changed
+    # Sending again from that page goes through.
+    seen = regex.search(r'name="seen" value="([^"]+)"', page).group(1)
+    response = client.post(ticket.get_staff_url(), {"body": "Please try again", "seen": seen})
+    assert response.status_code == 302 and Message.objects.filter(body="Please try again").exists()
+
+
+def test_an_internal_note_is_not_held(desk):
+    from helpdesk_tickets import services
+
+    ticket = make_ticket(desk.customer, desk.sales, desk.ticket_type)
+    seen = "2000-01-01T00:00:00+00:00"
+    services.post_reply(ticket=ticket, actor=desk.customer, body="More")
+    response = client_for(desk.agent).post(ticket.get_staff_url(), {"body": "note", "internal": "on", "seen": seen})
+    assert response.status_code == 302
