@@ -11,6 +11,7 @@ cache.
 import os
 
 import dj_database_url
+import django
 from example_project.settings import *  # noqa: F403
 from example_project.settings import HELPDESK_TICKETS
 
@@ -23,8 +24,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 HELPDESK_TICKETS = {**HELPDESK_TICKETS, "API_THROTTLE_RATES": {"ticket_create": None, "reply": None}}
-if os.environ.get("BENCH_NOTIFICATIONS") == "queued":
-    # E-mails handed to a task queue instead of rendered and sent in the request (see bench/notify.py).
-    pass  # replaced by the outbox: see bench/outbox.py
+if os.environ.get("BENCH_NOTIFICATIONS") != "queued":
+    # "inline": the outbox delivered in the request's own process after commit, as with
+    # HELPDESK_TASKS=immediate; "queued": the rows and their task are only written (the
+    # example settings' database backend, no worker running), the request's own cost.
+    _tasks = "django.tasks" if django.VERSION >= (6, 0) else "django_tasks"
+    TASKS = {"default": {"BACKEND": f"{_tasks}.backends.immediate.ImmediateBackend"}}
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 MEDIA_ROOT = os.environ.get("BENCH_MEDIA_ROOT", "/tmp/bench-media")

@@ -1,100 +1,133 @@
-"""E-mail notifications, sent after commit through a pluggable dispatcher.
+"""Who hears about what, and the e-mail each of them gets.
 
-The services call :func:`notify` inside their transaction; it registers an
-``on_commit`` hook that hands ``(kind, ticket_id, message_id)`` to the
-dispatcher named by ``HELPDESK_TICKETS["NOTIFICATION_DISPATCHER"]``. The
-default dispatcher, :func:`send_now`, calls :func:`deliver` at once and logs
-failures: an SMTP error never loses or rolls back a ticket.
+The services call :func:`notify` inside their transaction. It decides the
+recipients and writes one :class:`~helpdesk_tickets.models.OutboundEmail`
+row per person (the outbox), in the same transaction as the change it
+reports; after the commit a task delivers the rows
+(:mod:`helpdesk_tickets.services.outbox`). A rolled-back change leaves no
+row, and a mail server that is down loses nothing: the rows wait and are
+retried.
 
-To send through a task queue instead, point the setting at a function that
-enqueues :func:`deliver` with the same three arguments (they are plain,
-picklable values); see the docs' "Notifications" page.
+Who hears what (never the person who made the change, except the
+acknowledgement of a new ticket, which is the requester's receipt):
+
+- the customer (the requester): :data:`TICKET_RECEIVED` (every channel,
+  also when staff open the ticket for them), :data:`STAFF_REPLIED` (a public
+  staff reply), :data:`TICKET_RESOLVED`;
+- staff: :data:`TICKET_CREATED` (the department's agents),
+  :data:`CUSTOMER_REPLIED` and :data:`TICKET_REOPENED` (the assignee while
+  they are still staff for the ticket, else the department's agents).
+
+:func:`build_email` renders a row into the e-mail that is sent (templates
+``helpdesk_tickets/email/<kind>_subject.txt``, ``_message.txt`` and
+``_message.html``, in the recipient's language). :func:`muted` turns
+notifications off for a block of code (the demo data uses it).
 """
 
+import contextlib
+import contextvars
 import logging
 
 from django.conf import settings as django_settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives
+from django.db import router, transaction
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.template.loader import get_template
-from django.utils import translation
-from django.utils.module_loading import import_string
+from django.utils import timezone, translation
 
-from . import permissions, users
+from . import mailaddress, tasks, users
+from .choices import Channel
 from .conf import settings as app_settings
-from .models import Message, Ticket
+from .mailparse import REPLY_MARKER
+from .models import Department, OutboundEmail, ThreadMessageId
 
 logger = logging.getLogger(__name__)
 
+TICKET_RECEIVED = "ticket_received"
 TICKET_CREATED = "ticket_created"
 STAFF_REPLIED = "staff_replied"
 CUSTOMER_REPLIED = "customer_replied"
+TICKET_RESOLVED = "ticket_resolved"
+TICKET_REOPENED = "ticket_reopened"
+
+#: What the customer hears about.
+CUSTOMER_KINDS = (TICKET_RECEIVED, STAFF_REPLIED, TICKET_RESOLVED)
+#: What staff hear about.
+STAFF_KINDS = (TICKET_CREATED, CUSTOMER_REPLIED, TICKET_REOPENED)
+KINDS = CUSTOMER_KINDS + STAFF_KINDS
+
+# REPLY_MARKER (the inbound parser's) is the first line of every e-mail's text and HTML:
+# what a person writes above it is their reply; the quoted history below is cut off.
 
 
-def notify(kind, ticket, message=None, *, complete=False):
-    """Schedule notification ``kind`` for after the current transaction commits.
+_muted = contextvars.ContextVar("helpdesk_tickets_notifications_muted", default=False)
 
-    ``complete`` says that ``ticket`` comes with its department, type,
-    product, requester and assignee, and ``message`` with its author, as
-    :func:`deliver` would read them: the default dispatcher, which sends in
-    this process, then uses them instead of reading them again. Any other
-    dispatcher gets the plain ids, as always.
+
+@contextlib.contextmanager
+def muted():
+    """Within this block, :func:`notify` writes nothing: no e-mail about what happens here.
+
+    For data loaded in bulk, imports and demos (``helpdesk_demo`` uses it).
+    A context variable: other threads and tasks are not affected.
     """
-    ticket_id, message_id = ticket.pk, message.pk if message else None
-    loaded = {"ticket": ticket, "message": message} if complete else {}
-    transaction.on_commit(lambda: _dispatch_after_commit(kind, ticket_id, message_id, loaded))
-
-
-def _dispatch_after_commit(kind, ticket_id, message_id, loaded):
-    # The change is committed by now: a failing dispatcher (say, a task broker
-    # that is down) must not turn the user's successful request into an error.
+    token = _muted.set(True)
     try:
-        dispatch(kind, ticket_id, message_id, **loaded)
-    except Exception:
-        logger.exception("helpdesk_tickets: the notification dispatcher failed on %s for ticket %s", kind, ticket_id)
+        yield
+    finally:
+        _muted.reset(token)
 
 
-def dispatch(kind, ticket_id, message_id=None, *, ticket=None, message=None):
-    dispatcher = import_string(app_settings.NOTIFICATION_DISPATCHER)
-    if dispatcher is send_now and ticket is not None:
-        send_now(kind, ticket_id, message_id, ticket=ticket, message=message)
-    else:
-        dispatcher(kind, ticket_id, message_id)
+def is_muted():
+    return _muted.get()
 
 
-def send_now(kind, ticket_id, message_id=None, *, ticket=None, message=None):
-    """Default dispatcher: deliver in-process, logging (not raising) failures."""
-    try:
-        deliver(kind, ticket_id, message_id, ticket=ticket, message=message)
-    except Exception:
-        # The ids are logged (and attached to the record) so that the e-mail
-        # can be sent again later with deliver(kind, ticket_id, message_id).
-        logger.exception(
-            "helpdesk_tickets: could not send %s for ticket %s (message %s)",
-            kind,
-            ticket_id,
-            message_id,
-            extra={"helpdesk_notification": (kind, ticket_id, message_id)},
-        )
+# --------------------------------------------------------------------------
+# who
 
 
-def recipients(kind, ticket, message):
-    """The users to tell about ``kind``; never the author of the change."""
-    author_id = message.author_id if message else None
-    if kind == TICKET_CREATED:
-        people = list(users.active_users(ticket.department.agents.all()))
-    elif kind == STAFF_REPLIED:
-        people = [ticket.requester]
-    elif kind == CUSTOMER_REPLIED:
-        # The assignee only while they are still staff for the ticket (not
-        # removed from its department, not deactivated); else the department.
-        if ticket.assignee_id and permissions.is_staff_for(ticket.assignee, ticket):
-            people = [ticket.assignee]
+def _department_agents(ticket, also=None):
+    """The active agents of the ticket's department, in one query; with ``also`` (a user's pk),
+    that user too when they are a supervisor."""
+    members = Q(pk__in=Department.objects.filter(pk=ticket.department_id).values("agents"))
+    if also is not None:
+        members |= Q(pk=also) & users.with_permission(app_settings.SUPERVISOR_PERMISSION)
+    return list(users.active_users().filter(members))
+
+
+def _requester(ticket, actor):
+    if actor is not None and actor.pk == ticket.requester_id:
+        return actor  # already loaded
+    return ticket.requester
+
+
+def recipients(kind, ticket, message=None, *, actor=None):
+    """The users to tell about ``kind``, without the person who made the change; one query at most.
+
+    ``actor`` defaults to the message's author. The acknowledgement
+    (:data:`TICKET_RECEIVED`) goes to the requester even when they opened the
+    ticket themselves: it is their receipt, with the reference.
+    """
+    if actor is None and message is not None:
+        actor = message.author
+    actor_id = actor.pk if actor is not None else None
+    if kind in CUSTOMER_KINDS:
+        people = [_requester(ticket, actor)]
+        if kind == TICKET_RECEIVED:
+            actor_id = None
+    elif kind == TICKET_CREATED:
+        people = _department_agents(ticket)
+    elif kind in (CUSTOMER_REPLIED, TICKET_REOPENED):
+        # The assignee while they are still staff for the ticket (not removed
+        # from its department, not deactivated); else the department.
+        if ticket.assignee_id:
+            people = _department_agents(ticket, also=ticket.assignee_id)
+            assignee = [person for person in people if person.pk == ticket.assignee_id]
+            people = assignee or people
         else:
-            people = list(users.active_users(ticket.department.agents.all()))
+            people = _department_agents(ticket)
     else:
         raise ValueError(f"unknown notification {kind!r}")
-    return [person for person in people if person and users.email_address(person) and person.pk != author_id]
+    return [person for person in people if person is not None and person.pk != actor_id and users.email_address(person)]
 
 
 def recipient_language(user, ticket):
@@ -104,34 +137,163 @@ def recipient_language(user, ticket):
     return django_settings.LANGUAGE_CODE
 
 
-def deliver(kind, ticket_id, message_id=None, *, ticket=None, message=None):
-    """Render and send notification ``kind``; returns the number of e-mails sent.
+def recipient_allowed():
+    """An expression on outbox rows: whether the recipient may still be told (asked again when sending).
 
-    ``ticket`` and ``message``, when given, are the ticket and message with
-    those ids, their relations loaded (see :func:`notify`); otherwise they
-    are read.
+    The customer's e-mails go to the ticket's requester; the staff's to
+    whoever is still staff for the ticket (an agent of its department, or a
+    supervisor: the queryset twin of ``permissions.is_staff_for``), so an
+    assignee removed from the department meanwhile is not. Inactive or
+    deleted users never are.
     """
-    if ticket is None:
-        ticket = Ticket.objects.with_related().get(pk=ticket_id)
-        message = Message.objects.select_related("author").get(pk=message_id) if message_id else None
-    people = recipients(kind, ticket, message)
-    if not people:
-        return 0
-    base = f"helpdesk_tickets/email/{kind}"
-    subject_template = get_template(f"{base}_subject.txt")
-    text_template = get_template(f"{base}_message.txt")
-    html_template = get_template(f"{base}_message.html")
-    site_url = app_settings.SITE_URL.rstrip("/")
-    from_email = app_settings.FROM_EMAIL or django_settings.DEFAULT_FROM_EMAIL
-    mails = []
-    for user in people:
-        with translation.override(recipient_language(user, ticket)):
-            context = {"ticket": ticket, "message": message, "recipient": user, "site_url": site_url}
-            subject = " ".join(subject_template.render(context).split())
-            text = text_template.render(context)
-            html = html_template.render(context)
-        mail = EmailMultiAlternatives(subject, text, from_email, [users.email_address(user)])
-        mail.attach_alternative(html, "text/html")
-        mails.append(mail)
-    # One call for all of them: one SMTP session rather than one per e-mail.
-    return get_connection().send_messages(mails) or 0
+    active = users.active_users().filter(pk=OuterRef("recipient_id"))
+    requester = Exists(active.filter(pk=OuterRef("ticket__requester_id")))
+    member = Exists(Department.objects.filter(pk=OuterRef("ticket__department_id"), agents=OuterRef("recipient_id")))
+    supervisor = Exists(active.filter(users.with_permission(app_settings.SUPERVISOR_PERMISSION)))
+    customer_kind = Q(kind__in=CUSTOMER_KINDS)
+    return Case(
+        When(customer_kind & Q(requester), then=Value(True)),
+        When(~customer_kind & Q(Exists(active)) & (Q(member) | Q(supervisor)), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+# --------------------------------------------------------------------------
+# the outbox rows
+
+
+def notify(kinds, ticket, message=None, *, actor=None):
+    """Write the outbox rows of notification ``kinds`` (one kind or several) about ``ticket``; return them.
+
+    Called inside the transaction of the change, so the e-mails exist if and
+    only if the change does; delivery is enqueued after the commit. Costs one
+    query for the department's agents (staff kinds), one insert for the rows
+    and one for their Message-IDs, whatever the number of recipients.
+    Nothing is written within :func:`muted`.
+    """
+    if is_muted():
+        return []
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    now = timezone.now()
+    rows = []
+    for kind in kinds:
+        for person in recipients(kind, ticket, message, actor=actor):
+            rows.append(
+                OutboundEmail(
+                    kind=kind,
+                    ticket=ticket,
+                    message=message,
+                    recipient=person,
+                    to_address=users.email_address(person)[:254],
+                    language=recipient_language(person, ticket)[:10],
+                    message_id_header=mailaddress.new_message_id(),
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    if not rows:
+        return []
+    OutboundEmail.objects.bulk_create(rows)
+    # A reply to any of them threads back to the ticket (the inbound side looks
+    # In-Reply-To / References up there); the ticket's root id too, which every
+    # notification refers to.
+    ids = [mailaddress.thread_root_id(ticket.reference), *(row.message_id_header for row in rows)]
+    ThreadMessageId.objects.bulk_create(
+        [ThreadMessageId(message_id=ident, ticket=ticket, created_at=now) for ident in ids], ignore_conflicts=True
+    )
+    pks = [row.pk for row in rows]
+    # A database that returns no ids from a bulk insert (MySQL): deliver whatever is due.
+    ids_for_task = pks if all(pk is not None for pk in pks) else None
+    using = router.db_for_write(OutboundEmail)
+    transaction.on_commit(lambda: tasks.enqueue_delivery(ids_for_task), using=using, robust=True)
+    return rows
+
+
+# --------------------------------------------------------------------------
+# the e-mail
+
+
+class Templates:
+    """The three templates of each kind, loaded once per delivery run."""
+
+    def __init__(self):
+        self._loaded = {}
+
+    def __getitem__(self, kind):
+        if kind not in self._loaded:
+            base = f"helpdesk_tickets/email/{kind}"
+            self._loaded[kind] = tuple(
+                get_template(f"{base}_{part}") for part in ("subject.txt", "message.txt", "message.html")
+            )
+        return self._loaded[kind]
+
+
+def thread_headers(row, inbound_message_id=None):
+    """``In-Reply-To`` and ``References`` of ``row``'s e-mail: the ticket's root, then the mail being answered."""
+    chain = [mailaddress.thread_root_id(row.ticket.reference)]
+    inbound = mailaddress.normalise_message_id(inbound_message_id)
+    if inbound and inbound not in chain:
+        chain.append(inbound)
+    return {"In-Reply-To": f"<{chain[-1]}>", "References": " ".join(f"<{ident}>" for ident in chain)}
+
+
+def reply_to(ticket):
+    """Where replies go: the signed reply address, else the department's own address, else nowhere special."""
+    address = mailaddress.reply_address(ticket.reference) or ticket.department.email
+    return [address] if address else []
+
+
+def context_for(row):
+    """What the templates of ``row`` are rendered with (see docs: "Notifications and the outbox")."""
+    ticket, message = row.ticket, row.message
+    author = message.author if message is not None else None
+    # The agent who opened the ticket for the customer (phone, or the staff API).
+    opened_for = (
+        author
+        if row.kind in (TICKET_RECEIVED, TICKET_CREATED) and author is not None and author.pk != ticket.requester_id
+        else None
+    )
+    return {
+        "kind": row.kind,
+        "ticket": ticket,
+        "message": message,
+        "recipient": row.recipient,
+        "site_url": app_settings.SITE_URL.rstrip("/"),
+        "reply_marker": REPLY_MARKER,
+        "reply_by_email": bool(reply_to(ticket)),
+        "opened_for_by": opened_for,
+        "by_phone": ticket.channel == Channel.PHONE,
+        "by_email": ticket.channel == Channel.EMAIL,
+        "auto_close_days": app_settings.AUTO_CLOSE_AFTER,
+    }
+
+
+def build_email(row, templates, *, inbound_message_id=None, connection=None):
+    """The e-mail of outbox row ``row`` (ticket, its relations, message and recipient loaded)."""
+    subject_template, text_template, html_template = templates[row.kind]
+    context = context_for(row)
+    with translation.override(row.language or django_settings.LANGUAGE_CODE):
+        subject = " ".join(subject_template.render(context).split())
+        text = text_template.render(context)
+        html = html_template.render(context)
+    # The acknowledgement of a mail that opened a ticket answers a person's mail (RFC 3834).
+    replied = row.kind == TICKET_RECEIVED and row.ticket.channel == Channel.EMAIL
+    headers = {
+        "Message-ID": f"<{row.message_id_header}>",
+        **thread_headers(row, inbound_message_id),
+        "Auto-Submitted": "auto-replied" if replied else "auto-generated",
+        # Outlook/Exchange: no out-of-office answers to a notification.
+        "X-Auto-Response-Suppress": "All",
+    }
+    mail = EmailMultiAlternatives(
+        subject,
+        text,
+        mailaddress.from_address(),
+        [row.to_address],
+        headers=headers,
+        reply_to=reply_to(row.ticket),
+        connection=connection,
+    )
+    mail.attach_alternative(html, "text/html")
+    return mail

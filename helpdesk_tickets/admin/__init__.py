@@ -15,14 +15,16 @@ registers every model:
 - :mod:`.tickets`: tickets (through the services), their thread and trail inline;
 - :mod:`.records`: messages, attachments, events and idempotency keys, read-only;
 - :mod:`.inbound`: received e-mails, with "process again";
+- :mod:`.outbox`: the outgoing e-mails ("send again") and failing addresses ("clear");
 - :mod:`.agents`: tags and the agents' availability (away, capacity).
 """
 
-from . import agents, catalogue, inbound, records, tickets
+from . import agents, catalogue, inbound, outbox, records, tickets
 from ._shared import MANAGED_FIELDS
 from .agents import AgentStatusAdmin, TagAdmin
 from .catalogue import CannedReplyAdmin, DepartmentAdmin, HolidayAdmin, ProductAdmin, TicketTypeAdmin
 from .inbound import InboundEmailAdmin
+from .outbox import BouncedAddressAdmin, OutboundEmailAdmin
 from .records import AttachmentAdmin, IdempotencyKeyAdmin, MessageAdmin, TicketEventAdmin
 from .tickets import TicketAdmin, TicketAdminForm
 
@@ -30,12 +32,14 @@ __all__ = [
     "MANAGED_FIELDS",
     "AgentStatusAdmin",
     "AttachmentAdmin",
+    "BouncedAddressAdmin",
     "CannedReplyAdmin",
     "DepartmentAdmin",
     "HolidayAdmin",
     "IdempotencyKeyAdmin",
     "InboundEmailAdmin",
     "MessageAdmin",
+    "OutboundEmailAdmin",
     "ProductAdmin",
     "TagAdmin",
     "TicketAdmin",
@@ -45,6 +49,7 @@ __all__ = [
     "agents",
     "catalogue",
     "inbound",
+    "outbox",
     "records",
     "tickets",
 ]

@@ -13,6 +13,8 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.tickets`: opening a ticket (reference, offering, duplicates, cap);
 - :mod:`.thread`: replies and internal notes;
 - :mod:`.handling`: status, priority, assignee, department;
+- :mod:`.outbox`: delivering the notification e-mails (``deliver_outbox``,
+  ``sweep_outbox``, ``send_again``);
 - :mod:`.assignment`: the departments' assignment rules, agents away;
 - :mod:`.tags`: staff-only tags; :mod:`.merge`: merging tickets;
 - :mod:`.bulk`: one change to many tickets, with a result for each;
@@ -39,8 +41,9 @@ from ..exceptions import (
     TicketNotFound,
     UnknownChange,
 )
+from . import outbox
 from ._input import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
-from .assignment import assign_new_ticket, available_agents, is_away, set_away
+from .assignment import assign_new_ticket, available_agents, is_away, set_away, unstaffed_departments
 from .bulk import BULK_CHANGES, MAX_BULK_TICKETS, BulkResult, bulk_update, tickets_for_bulk
 from .email_in import InboundOutcome, process_inbound_again, receive_email, retry_stale_inbound
 from .handling import (
@@ -58,6 +61,9 @@ from .handling import (
 )
 from .housekeeping import auto_close_resolved, flag_breaches, recompute_open_due_times
 from .merge import check_merge, final_ticket, merge_tickets
+from .outbox import deliver as deliver_outbox
+from .outbox import send_again
+from .outbox import sweep as sweep_outbox
 from .tags import add_tags, remove_tags, set_tags, tags_by_slug
 from .thread import add_system_note, mark_read, post_reply
 from .tickets import (
@@ -80,6 +86,7 @@ __all__ = [
     "REFERENCE_ATTEMPTS",
     "REFERENCE_LENGTH",
     "UPDATABLE",
+    "unstaffed_departments",
     "AttachmentsUnavailable",
     "BulkResult",
     "DuplicateTicket",
@@ -111,6 +118,7 @@ __all__ = [
     "check_update",
     "close",
     "create_ticket",
+    "deliver_outbox",
     "final_ticket",
     "find_duplicate",
     "find_offering",
@@ -119,6 +127,7 @@ __all__ = [
     "mark_read",
     "merge_tickets",
     "new_reference",
+    "outbox",
     "post_reply",
     "process_inbound_again",
     "receive_email",
@@ -127,9 +136,11 @@ __all__ = [
     "reopen",
     "resolve",
     "retry_stale_inbound",
+    "send_again",
     "set_assignee",
     "set_away",
     "set_tags",
+    "sweep_outbox",
     "tags_by_slug",
     "tickets_for_bulk",
     "update_ticket",

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import permissions, signals, sla, users, workflow
+from .. import notifications, permissions, signals, sla, users, workflow
 from ..choices import Priority, Status
 from ..exceptions import InvalidTransition, TicketClosed, UnknownChange
 from ..models import AgentStatus, Ticket, TicketEvent
@@ -38,6 +38,10 @@ def change_status(ticket, new_status, *, actor):
         locked.last_activity_at = now
         locked.save(update_fields=sorted(set(changed + ["last_activity_at", "updated_at"])))
         tx.record(locked, TicketEvent.Kind.STATUS_CHANGED, actor, old, new_status)
+        if new_status == Status.RESOLVED:
+            notifications.notify(notifications.TICKET_RESOLVED, locked, actor=actor)
+        elif old == Status.RESOLVED and new_status == Status.IN_PROGRESS and permissions.is_requester(actor, locked):
+            notifications.notify(notifications.TICKET_REOPENED, locked, actor=actor)
         tx.on_commit_send(signals.ticket_status_changed, Ticket, ticket=locked, old=old, new=new_status, actor=actor)
     tx.copy_state(locked, ticket)
     return ticket

@@ -1,5 +1,7 @@
 """The periodic chores (``manage.py helpdesk_tickets_housekeeping``): auto-closing, breach flags, due times.
 
+The command also sweeps the outbox (:func:`helpdesk_tickets.services.outbox.sweep`).
+
 Each chore works through the tickets in batches of :data:`BATCH_SIZE`, one
 transaction per ticket, until none is left (or :data:`MAX_BATCHES` were
 done, so that one run never takes over the next one's slot for ever). Every

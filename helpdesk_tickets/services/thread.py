@@ -73,8 +73,13 @@ def post_reply(*, ticket, actor, body, attachments=(), internal=False):
                 signals.ticket_status_changed, Ticket, ticket=locked, old=old_status, new=locked.status, actor=actor
             )
         if not internal:
-            kind = notifications.STAFF_REPLIED if staff else notifications.CUSTOMER_REPLIED
-            notifications.notify(kind, locked, message)
+            if staff:
+                kind = notifications.STAFF_REPLIED
+            elif old_status == Status.RESOLVED and locked.status == Status.IN_PROGRESS:
+                kind = notifications.TICKET_REOPENED  # one e-mail, with the reply, rather than two
+            else:
+                kind = notifications.CUSTOMER_REPLIED
+            notifications.notify(kind, locked, message, actor=actor)
         tx.on_commit_send(signals.message_posted, Message, ticket=locked, message=message, actor=actor)
         tx.copy_state(locked, ticket)
         return message

@@ -171,9 +171,10 @@ def create_ticket(
         message = Message.objects.create(ticket=ticket, author=actor, body=description, created_at=now)
         _files.store_files(message, files, written)
         tx.record(ticket, TicketEvent.Kind.CREATED, actor, new=ticket.status)
-        # The ticket and message are complete (department, type, product,
-        # requester and author loaded): e-mails sent in this process use them as they are.
-        notifications.notify(notifications.TICKET_CREATED, ticket, message, complete=True)
+        # The customer's acknowledgement and the department's alert, written with the ticket.
+        notifications.notify(
+            (notifications.TICKET_RECEIVED, notifications.TICKET_CREATED), ticket, message, actor=actor
+        )
         tx.on_commit_send(signals.ticket_created, Ticket, ticket=ticket, message=message, actor=actor)
         # Last: the department's turn is held (locked) from here to the commit.
         assignment.assign_new_ticket(ticket)

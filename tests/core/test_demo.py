@@ -13,6 +13,7 @@ from helpdesk_tickets.management.commands.helpdesk_demo import DEFAULT_PASSWORD,
 from helpdesk_tickets.models import (
     Department,
     Message,
+    OutboundEmail,
     Product,
     Status,
     Ticket,
@@ -129,6 +130,31 @@ def test_demo_conversations_show_the_workflow():
     # Written by the services: every ticket has its "created" event.
     assert TicketEvent.objects.filter(kind=TicketEvent.Kind.CREATED).count() == Ticket.objects.count()
     assert mail.outbox == []  # the demo accounts are sent no e-mail
+    assert not OutboundEmail.objects.exists()  # nor queued any
+
+
+def test_demo_departments_receive_mail_and_accounts_have_example_addresses():
+    run()
+    addresses = dict(Department.objects.values_list("slug", "email"))
+    assert addresses == {
+        "technical-support": "support@example.com",
+        "billing": "billing@example.com",
+        "sales": "sales@example.com",
+    }
+    for username in ACCOUNTS:
+        assert users.email_address(users.by_username(demo_login(username))) == f"{username}@example.com"
+
+
+def test_a_demo_loaded_before_departments_had_addresses_gets_them():
+    run()
+    Department.objects.update(email=None)
+    Department.objects.filter(slug="sales").update(email="deals@example.com")  # set in the admin: kept
+    run()
+    assert dict(Department.objects.values_list("slug", "email")) == {
+        "technical-support": "support@example.com",
+        "billing": "billing@example.com",
+        "sales": "deals@example.com",
+    }
 
 
 def test_demo_history_gives_realistic_response_times():

@@ -1,8 +1,10 @@
 """``manage.py helpdesk_tickets_housekeeping``: the periodic chores of the helpdesk.
 
-Closes tickets resolved more than ``AUTO_CLOSE_AFTER`` days ago and flags
-tickets past their SLA deadline (one ``sla_breached`` event each). Meant for
-cron, e.g. every minute::
+Closes tickets resolved more than ``AUTO_CLOSE_AFTER`` days ago, flags
+tickets past their SLA deadline (one ``sla_breached`` event each) and sweeps
+the outbox: e-mails a crashed worker held go back to the queue, and those
+that are due (say, after the mail server was down) are sent. Meant for cron,
+e.g. every minute::
 
     * * * * * /path/to/venv/bin/python manage.py helpdesk_tickets_housekeeping --verbosity 0
 
@@ -25,7 +27,10 @@ from ... import attachments, services
 
 
 class Command(BaseCommand):
-    help = "Close long-resolved tickets and flag SLA breaches. Idempotent; run it from cron every minute."
+    help = (
+        "Close long-resolved tickets, flag SLA breaches and send the e-mails that are due. "
+        "Idempotent; run it from cron every minute."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -50,6 +55,13 @@ class Command(BaseCommand):
         flagged = services.flag_breaches()
         if options["verbosity"] >= 1:
             self.stdout.write(f"Closed {closed} resolved ticket(s); flagged {flagged} SLA breach(es).")
+        # After the chores, whose changes may have written e-mails of their own.
+        mail = services.sweep_outbox()
+        if options["verbosity"] >= 1:
+            self.stdout.write(
+                f"Outbox: sent {mail.sent} e-mail(s), {mail.retried} wait for a retry, {mail.failed} failed, "
+                f"{mail.skipped} skipped; took back {mail.released} from stopped workers."
+            )
         if options["delete_orphan_files"]:
             orphans = attachments.delete_orphan_files()
             if options["verbosity"] >= 1:
