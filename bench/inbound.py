@@ -82,6 +82,7 @@ def work(url, worker, count, customers):
     from helpdesk_tickets.models import ThreadMessageId
 
     timings, outcomes = [], {}
+    cpu_started = time.process_time()
     started = time.perf_counter()
     recent = []
     for number in range(count):
@@ -114,7 +115,8 @@ def work(url, worker, count, customers):
             recent.append((outcome.inbound.message_id, outcome.inbound.sender))
             ThreadMessageId.objects.get_or_create(message_id=outcome.inbound.message_id, ticket=outcome.ticket)
     elapsed = time.perf_counter() - started
-    print(json.dumps({"timings": timings, "elapsed": elapsed, "outcomes": outcomes}))
+    cpu = time.process_time() - cpu_started
+    print(json.dumps({"timings": timings, "elapsed": elapsed, "cpu": cpu, "outcomes": outcomes}))
 
 
 def main():
@@ -164,6 +166,9 @@ def main():
     print(
         f"  throughput: {total / slowest:.0f} messages/s (busy time {slowest:.1f} s; wall with start-up {wall:.1f} s)"
     )
+    cpu = sum(result["cpu"] for result in results) / total
+    print(f"  this process's CPU per message: {cpu * 1000:.1f} ms (the database server's own work is not in it)")
+    print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         f"  per message: p50 {statistics.median(timings) * 1000:.1f} ms, "
         f"p95 {timings[int(total * 0.95) - 1] * 1000:.1f} ms"

@@ -11,13 +11,13 @@ import unicodedata
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .conf import settings as app_settings
 from .models import Attachment, attachment_storage
+from .text import format_size
 
 # C0/C1 controls, line separators, zero-width and bidi marks, embeddings,
 # overrides and isolates, and the characters no file system or header takes.
@@ -120,7 +120,7 @@ def validate_files(files):
         if size > max_size:
             errors.append(
                 _("“%(name)s” is %(size)s; the limit is %(limit)s per file.")
-                % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(max_size)}
+                % {"name": name, "size": format_size(size), "limit": format_size(max_size)}
             )
         elif size == 0:
             errors.append(_("“%(name)s” is empty.") % {"name": name})

@@ -58,6 +58,9 @@ def check_settings(app_configs=None, **kwargs):
         errors.append(
             _error(f"{SETTING_NAME}['HOLIDAY_CACHE_SECONDS'] must be 0 or more whole seconds, not {seconds!r}.", "E004")
         )
+    sample = app_settings.RESPONSE_TIME_MIN_SAMPLE
+    if not isinstance(sample, int) or isinstance(sample, bool) or sample < 1:
+        errors.append(_error(f"{SETTING_NAME}['RESPONSE_TIME_MIN_SAMPLE'] must be a positive number.", "E004"))
     cap = app_settings.MAX_OPEN_TICKETS_PER_CUSTOMER
     if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
         errors.append(
@@ -245,3 +248,33 @@ def _mail_errors():
     if tasks is not None and alias not in tasks:
         errors.append(_error(f"{SETTING_NAME}['TASK_BACKEND'] {alias!r} is not a key of settings.TASKS.", "E013"))
     return errors
+
+
+@register(Tags.models)
+def check_departments_have_agents(app_configs=None, databases=None, **kwargs):
+    """W004: an active department with no active agent takes tickets that reach no one.
+
+    It reads the database, so it runs only when ``check`` is given databases
+    (``manage.py check --database default``, and before ``migrate``) and says nothing
+    while the tables do not exist yet.
+    """
+    from django.db import DatabaseError
+
+    if not databases:
+        return []
+    try:
+        from .services import unstaffed_departments
+
+        names = [department.name for department in unstaffed_departments()]
+    except DatabaseError:
+        return []
+    if not names:
+        return []
+    return [
+        Warning(
+            f"Active department(s) without any active agent: {', '.join(names)}. Their tickets are "
+            "assigned to no one and nobody is e-mailed about them.",
+            hint="Add agents to the department in the admin (Departments → Staff), or make it inactive.",
+            id="helpdesk_tickets.W004",
+        )
+    ]

@@ -63,6 +63,9 @@ DEFAULTS = {
     "REFERENCE_PREFIX": "HD",
     # How far back the measured average first-response time looks.
     "RESPONSE_TIME_WINDOW": timedelta(days=30),
+    # The portal shows a measured response time only from this many answered
+    # tickets in the window on; with fewer it states the department's target.
+    "RESPONSE_TIME_MIN_SAMPLE": 10,
     # How long computed figures are cached (seconds).
     "STATS_CACHE_SECONDS": 60,
     # Resolved tickets are closed after this many days (housekeeping command).

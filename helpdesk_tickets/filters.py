@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from . import sla, users
+from .conf import settings as app_settings
 from .models import OPEN_STATUSES, Department, Priority, Product, Status, Tag, Ticket, TicketType
 from .querysets import SORT_ACTIVITY, SORT_CREATED, SORT_DUE, SORT_PRIORITY
 
@@ -50,6 +51,13 @@ def queue_sort(params):
         return params["sort"]
     by_ordering = {ordering: sort for sort, ordering in SORT_ORDERINGS.items()}
     return by_ordering.get(params.get("ordering"), SORT_DUE)
+
+
+def is_reference(value):
+    """Whether a search ``value`` is one ticket reference (``HD-…`` with the configured prefix)."""
+    prefix = app_settings.REFERENCE_PREFIX
+    value = (value or "").strip()
+    return bool(prefix) and len(value.split()) == 1 and value.upper().startswith(f"{prefix.upper()}-")
 
 
 #: Ids above this are no row of ours (and some databases fail on them).
@@ -190,17 +198,26 @@ class TicketFilterSet(django_filters.FilterSet):
 
     related_models = {"department": Department, "ticket_type": TicketType, "product": Product}
 
-    def __init__(self, *args, default_status=None, ignore_unknown=False, now=None, **kwargs):
+    def __init__(self, *args, default_status=None, ignore_unknown=False, now=None, search_people=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.default_status = default_status
         self.ignore_unknown = ignore_unknown
         self.now = now or timezone.now()
+        #: The staff queue's search also finds the requester by name or username (users.search_q).
+        self.search_people = search_people
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        if self.default_status and not self.form.cleaned_data.get("status"):
+        if self.default_status and not self.form.cleaned_data.get("status") and not self.searches_reference():
             queryset = self.filter_status(queryset, "status", [self.default_status])
         return queryset
+
+    def searches_reference(self):
+        """Whether the search is a ticket reference ("HD-…"): it then finds the ticket whatever its status,
+        as the agent means that one ticket (a resolved one as well), not "the open tickets like it"."""
+        if not self.form.is_valid():
+            return False
+        return is_reference(self.form.cleaned_data.get("search") or self.form.cleaned_data.get("q"))
 
     def applied(self):
         """The valid filters that were given a value, by name."""
@@ -259,4 +276,7 @@ class TicketFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         # Persian letters and digits, case and spacing normalised (Ticket.objects.search).
+        if self.search_people and value.strip():
+            matches = Ticket.objects.search(value).values("pk")
+            return queryset.filter(Q(pk__in=matches) | users.search_q(value, prefix="requester__"))
         return queryset.search(value)

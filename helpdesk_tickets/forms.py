@@ -89,6 +89,12 @@ def attachments_field(label=None):
         )
         % {"count": limits["max_files"]}
     )
+    # Said by the script next to a file it would refuse, before anything is uploaded ("%(name)s" is filled there).
+    field.widget.attrs["data-too-big"] = str(_("“%(name)s” is too big: the limit is %(limit)s per file.")) % {
+        "name": "%(name)s",
+        "limit": limits["max_size_text"],
+    }
+    field.widget.attrs["data-bad-type"] = str(_("“%(name)s”: this file type is not accepted.")) % {"name": "%(name)s"}
     # Units for the script that lists the chosen files, in the reader's language.
     field.widget.attrs["data-size-units"] = "|".join(
         str(pgettext("file size", unit)) for unit in ("%(size)s bytes", "%(size)s KB", "%(size)s MB", "%(size)s GB")

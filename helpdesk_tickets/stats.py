@@ -22,12 +22,13 @@ def _seconds(value):
     return None if value is None else timedelta(seconds=round(value))
 
 
-def average_first_response_by_department(window=None, now=None):
+def average_first_response_by_department(window=None, now=None, min_sample=1):
     """``{department_id: timedelta}`` averaged over tickets created within ``window``
     (default ``RESPONSE_TIME_WINDOW``) that got a first response. Departments
-    without answered tickets are absent. Cached for ``STATS_CACHE_SECONDS``."""
+    with fewer than ``min_sample`` answered tickets are absent (a handful of
+    tickets is no figure to promise). Cached for ``STATS_CACHE_SECONDS``."""
     window = window or app_settings.RESPONSE_TIME_WINDOW
-    key = f"{_CACHE_PREFIX}afr:{int(window.total_seconds())}"
+    key = f"{_CACHE_PREFIX}afr:{int(window.total_seconds())}:{min_sample}"
     cached = cache.get(key) if now is None else None
     if cached is not None:
         return cached
@@ -35,7 +36,8 @@ def average_first_response_by_department(window=None, now=None):
     rows = (
         Ticket.objects.filter(created_at__gte=since, first_response_seconds__isnull=False)
         .values("department_id")
-        .annotate(avg=Avg("first_response_seconds"))
+        .annotate(avg=Avg("first_response_seconds"), answered=Count("pk"))
+        .filter(answered__gte=min_sample)
         .order_by()
     )
     result = {row["department_id"]: _seconds(row["avg"]) for row in rows}

@@ -106,3 +106,40 @@ def duplicate_key(requester_id, department_id, subject, description):
     """The fingerprint two tickets share when one duplicates the other."""
     raw = f"{requester_id}\x1f{department_id}\x1f{normalize_text(subject)}\x1f{normalize_text(description)}"
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def format_size(value):
+    """A file size ("2.5 MB", "۲٫۵ مگابایت") in the words and digits of the active language.
+
+    Isolated (U+2068 … U+2069) so that number and unit keep their order inside
+    text of the other direction. Used by the templates and by the messages
+    that name a size (an attachment over the limit), so both read alike.
+    """
+    from django.utils.translation import get_language, pgettext
+
+    size = float(value or 0)
+    units = (
+        pgettext("file size", "%(size)s bytes"),
+        pgettext("file size", "%(size)s KB"),
+        pgettext("file size", "%(size)s MB"),
+        pgettext("file size", "%(size)s GB"),
+    )
+    step = 0
+    while size >= 1024 and step < len(units) - 1:
+        size /= 1024
+        step += 1
+    number = f"{size:.0f}" if step == 0 or size >= 100 or size == int(size) else f"{size:.1f}"
+    text = units[step] % {"size": number}
+    if (get_language() or "").split("-")[0] == "fa":
+        # Persian digits and the Persian decimal separator.
+        text = (units[step] % {"size": number.replace(".", "\u066b")}).translate(_PERSIAN_DIGITS)
+    return "\u2068" + text + "\u2069"
+
+
+def isolate(value):
+    """``value`` between U+2068 and U+2069 (first strong isolate … pop): a Latin reference or subject keeps
+    its own order inside Persian text (and the reverse) where no ``<bdi>`` can go (messages, titles)."""
+    return f"\u2068{value}\u2069"

@@ -211,8 +211,11 @@ def search_q(query, prefix=""):
     """A ``Q`` for users matching ``query``: by the whole username or e-mail address, or by parts
     of the username and names (each word must match).
 
-    E-mail addresses match only whole, so that a search cannot list the
+    E-mail addresses match whole or by the start of the address (a word
+    without "@"), never by the domain, so that a search cannot list the
     addresses at a domain; a username that is the e-mail address likewise.
+    The start of the address lets a Latin query ("sara") find a customer whose
+    name is written in Persian ("سارا احمدی", sara.ahmadi@example.com).
     """
     query = (query or "").strip()
     email = email_field()
@@ -222,6 +225,8 @@ def search_q(query, prefix=""):
         any_field = Q(pk__in=[])
         for field in fields:
             any_field |= Q(**{f"{prefix}{field}__icontains": word})
+        if email and "@" not in word:
+            any_field |= Q(**{f"{prefix}{email}__istartswith": word})
         words &= any_field
     return same_person_q(query, prefix) | words
 

@@ -1,12 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
-from .views import LoginView
+from .views import HomeView, LoginView
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="helpdesk_tickets:ticket_list", permanent=False)),
+    path("", HomeView.as_view()),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

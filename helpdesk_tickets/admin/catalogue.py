@@ -40,6 +40,20 @@ class DepartmentAdmin(CatalogueAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(agent_total=Count("agents", distinct=True))
 
+    def changelist_view(self, request, extra_context=None):
+        from django.contrib import messages
+
+        from ..services import unstaffed_departments
+
+        names = [department.name for department in unstaffed_departments()]
+        if names and request.method == "GET":
+            messages.warning(
+                request,
+                gettext("Active departments without an active agent (their tickets reach no one): %(names)s.")
+                % {"names": ", ".join(names)},
+            )
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("agents"), ordering="agent_total")
     def agent_count(self, obj):
         return obj.agent_total
@@ -82,7 +96,7 @@ class CannedReplyAdmin(DepartmentScopedMixin, admin.ModelAdmin):
     """An agent sees the canned replies of their departments and the global ones, and edits their
     departments' only; a global reply speaks for every department, so only a supervisor changes it."""
 
-    list_display = ("title", "department", "active")
-    list_filter = ("active", "department")
+    list_display = ("title", "department", "language", "active")
+    list_filter = ("active", "department", "language")
     list_select_related = ("department",)
     search_fields = ("title", "body")

@@ -4,6 +4,8 @@ import re
 
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
@@ -56,6 +58,7 @@ class OfferingSlugField(BySlugField):
         return found[1]
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class UsernameField(serializers.SlugRelatedField):
     """A user written by username (the host model's ``USERNAME_FIELD``), among active users by default.
 
@@ -81,6 +84,17 @@ class UsernameField(serializers.SlugRelatedField):
         if not isinstance(data, str) or len(data) > 254 or "\x00" in data or _SURROGATE.search(data):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class CustomerField(UsernameField):
+    """A customer written by username: an active user who is not staff (:func:`~helpdesk_tickets.users.customers`).
+
+    Anyone else (an agent, an inactive account, nobody) gets the same error,
+    so that the answer does not tell which accounts exist.
+    """
+
+    def get_queryset(self):
+        return users.customers()
 
 
 def datetime_representation():

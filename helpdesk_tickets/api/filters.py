@@ -10,6 +10,7 @@ from django.core.validators import MaxLengthValidator, validate_slug
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
@@ -17,6 +18,22 @@ from ..filters import SORT_ORDERINGS, TicketFilterSet, UTCDateTimeFilter
 from ..models import Department, Message
 
 __all__ = ["MessageFilterSet", "OfferedFilterSet", "OnDemandFilterBackend", "TicketFilterSet", "TicketOrderingFilter"]
+
+#: What the schema says of a slug in a query (empty: no filter), as the filters' validators check it.
+SLUG_SCHEMA = {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$", "maxLength": 80}
+
+#: What the schema adds to the query parameters of these names: the checks of the filters behind them
+#: (helpdesk_tickets.filters), which drf-spectacular cannot read from django-filter's validators.
+QUERY_PARAMETER_SCHEMAS = {
+    "department": SLUG_SCHEMA,
+    "ticket_type": SLUG_SCHEMA,
+    "product": SLUG_SCHEMA,
+    "search": {"maxLength": 200},
+    "q": {"maxLength": 200},
+    "assignee": {"maxLength": 150},
+}
+#: Said of every date-time query parameter.
+DATETIME_NOTE = "An ISO 8601 date-time with its offset (at most ±14:00, as on Earth)."
 
 #: Ticket orderings a client may ask for (each also with a leading "-"), and the column behind each.
 TICKET_ORDERINGS = {
@@ -76,7 +93,17 @@ class TicketOrderingFilter(BaseFilterBackend):
                 "required": False,
                 "in": "query",
                 "description": str(gettext_lazy("Sort order; a leading “-” sorts descending.")),
-                "schema": {"type": "string", "enum": ordering_choices(), "default": DEFAULT_TICKET_ORDERING},
+                "schema": {
+                    "type": "string",
+                    "enum": ordering_choices(),
+                    "default": DEFAULT_TICKET_ORDERING,
+                    # Names for generated clients' enums ("-created_at" is no identifier).
+                    "x-enum-varnames": [
+                        name.upper() + ("_DESC" if value.startswith("-") else "")
+                        for value in ordering_choices()
+                        for name in [value.lstrip("-")]
+                    ],
+                },
             },
             {
                 "name": self.sort_param,
@@ -114,6 +141,7 @@ class OfferedFilterSet(django_filters.FilterSet):
         label=gettext_lazy("Department slug: only what that department offers"),
     )
 
+    @extend_schema_field(SLUG_SCHEMA)
     def filter_department(self, queryset, name, value):
         department = Department.objects.active().filter(slug=value).first()
         if department is None:

@@ -1,11 +1,13 @@
 """Pagination of the REST API (fixed here, whatever the host's ``DEFAULT_PAGINATION_CLASS``)."""
 
+import re
 from datetime import UTC, datetime
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
 
@@ -41,8 +43,18 @@ def check_position(field, position):
             raise ValueError(position) from exc
 
 
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
 class CheckedCursorPagination(CursorPagination):
-    """DRF's cursor pagination; a cursor whose position does not fit the ordering is "Invalid cursor" (404)."""
+    """DRF's cursor pagination; a cursor whose position does not fit the ordering is "Invalid cursor" (404).
+
+    Its schema states the page size's bounds and shows example links that are
+    valid URLs of this API (``example_path``).
+    """
+
+    #: The list's path in the schema's example links.
+    example_path = "/api/tickets/"
 
     def paginate_queryset(self, queryset, request, view=None):
         self._queryset = queryset  # decode_cursor checks the position against its ordering field
@@ -56,6 +68,62 @@ class CheckedCursorPagination(CursorPagination):
             except ValueError as exc:
                 raise NotFound(self.invalid_cursor_message) from exc
         return cursor
+
+    def get_page_size(self, request):
+        # The schema states the bounds, so a page size outside them is a 400 naming it, not silently changed.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not _WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError(
+                {self.page_size_query_param: [_("Use a whole number from 1 to %(max)d.") % {"max": self.max_page_size}]}
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.cursor_query_param:
+                parameter["description"] = (
+                    "Opaque position in the list: take it from the `next` or `previous` link, never build it. "
+                    "A cursor that was not made by the API is a 404."
+                )
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Results per page: {self.page_size} by default, at most {self.max_page_size}; "
+                    "anything else is a 400."
+                )
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                }
+        return parameters
+
+    def get_paginated_response_schema(self, schema):
+        example = f"https://support.example.com{self.example_path}?{self.cursor_query_param}="
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "next": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "description": "The next page, or null on the last one.",
+                    "example": f"{example}cD0yMDI2LTAzLTAxKzA5JTNBMzAlM0EwMi4wMDQxMTMlMkIwMCUzQTAw",
+                },
+                "previous": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "description": "The previous page, or null on the first one.",
+                    "example": f"{example}cj0xJnA9MjAyNi0wMy0wMSswOSUzQTMwJTNBMDIuMDA0MTEzJTJCMDAlM0EwMA",
+                },
+                "results": schema,
+            },
+        }
 
 
 class TicketCursorPagination(CheckedCursorPagination):
@@ -78,3 +146,14 @@ class MessageCursorPagination(CheckedCursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("id",)
+    example_path = "/api/tickets/HD-7K3M9QXA/messages/"
+
+
+class EventCursorPagination(CheckedCursorPagination):
+    """A ticket's audit trail, oldest first."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = ("id",)
+    example_path = "/api/tickets/HD-7K3M9QXA/events/"

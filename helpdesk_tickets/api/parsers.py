@@ -56,4 +56,7 @@ class JSONParser(parsers.JSONParser):
         try:
             return json.loads(text, parse_constant=json.strict_constant if self.strict else None)
         except ValueError as exc:
+            if "integer string conversion" in str(exc):
+                # CPython's own words name a function of its own: say what the client sent instead.
+                raise parse_error(_("JSON parse error: a number has too many digits.")) from exc
             raise parse_error(_("JSON parse error: %s") % exc) from exc

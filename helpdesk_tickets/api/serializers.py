@@ -1,23 +1,42 @@
 """Serializers of the REST API.
 
 Departments, ticket types and products are written by slug. What the service
-layer decides (reference, status, requester, channel, timestamps) is
-read-only: a client sending those fields on create has them ignored.
+layer decides (reference, status, timestamps) is read-only: a client sending
+those fields on create has them ignored. Staff may name the ``requester`` and
+``channel`` of a ticket they open on a customer's behalf.
+
+A request body that may come as JSON or as ``multipart/form-data`` has one
+serializer per media type (``…Serializer`` and ``…MultipartSerializer``), so
+that the schema gives each its own component: files travel only in
+multipart, and ``null`` only in JSON.
 """
 
 from collections.abc import Mapping
 
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from .. import permissions, services, users
-from ..models import Attachment, Department, Message, Priority, Product, Status, Ticket, TicketType
+from ..models import (
+    Attachment,
+    Channel,
+    Department,
+    Message,
+    Priority,
+    Product,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketType,
+)
 from .fields import (
     _SLUG,
     BySlugField,
+    CustomerField,
     OfferingSlugField,
     UsernameField,
     _seconds,
@@ -68,6 +87,7 @@ class RootSerializer(serializers.Serializer):
     ticket_types = serializers.URLField()
     products = serializers.URLField()
     tickets = serializers.URLField()
+    me = serializers.URLField()
     stats = serializers.URLField()
     schema = serializers.URLField()
     docs = serializers.URLField()
@@ -167,17 +187,45 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MessageCreateSerializer(serializers.Serializer):
-    """A reply. ``internal: true`` (a staff-only note) is for staff; customers get 403."""
+def _attachments_field():
+    return serializers.ListField(
+        child=serializers.FileField(max_length=255, use_url=False),
+        required=False,
+        default=list,
+        help_text=gettext_lazy("Files, one part each; the same limits as the web form."),
+    )
+
+
+class _NoFilesInJSON:
+    """A JSON body cannot carry files: ``attachments`` there is a 400, not silently dropped."""
+
+    def to_internal_value(self, data):
+        if "attachments" not in self.fields and isinstance(data, Mapping) and "attachments" in data:
+            raise serializers.ValidationError(
+                {"attachments": [_("Files can only be sent in a multipart/form-data request.")]}
+            )
+        return super().to_internal_value(data)
+
+
+class MessageCreateSerializer(_NoFilesInJSON, serializers.Serializer):
+    """A reply as JSON. ``internal: true`` (a staff-only note) is for staff; customers get 403."""
 
     body = serializers.CharField(
         max_length=services.MAX_BODY_LENGTH, trim_whitespace=True, validators=[reject_unstorable]
     )
-    internal = serializers.BooleanField(default=False)
-    attachments = serializers.ListField(
-        child=serializers.FileField(max_length=255, use_url=False), required=False, default=list
+    internal = serializers.BooleanField(
+        default=False, help_text=gettext_lazy("A note for staff only (staff of the ticket's department).")
     )
 
+
+class MessageCreateMultipartSerializer(MessageCreateSerializer):
+    """A reply as multipart/form-data, with files."""
+
+    attachments = _attachments_field()
+
+
+#: The channels staff may name when they open a ticket on a customer's behalf.
+ON_BEHALF_CHANNELS = [(Channel.API.value, Channel.API.label), (Channel.PHONE.value, Channel.PHONE.label)]
 
 _DETAIL, _MESSAGES = "helpdesk_tickets_api:ticket-detail", "helpdesk_tickets_api:ticket-messages"
 
@@ -334,8 +382,12 @@ class TicketSerializer(serializers.ModelSerializer):
         }
 
 
-class TicketCreateSerializer(serializers.Serializer):
-    """What a client sends to open a ticket; everything else is decided by the service layer."""
+class TicketCreateSerializer(_NoFilesInJSON, serializers.Serializer):
+    """What a client sends as JSON to open a ticket; everything else is decided by the service layer.
+
+    ``requester`` and ``channel`` are for staff opening a ticket on a
+    customer's behalf; anyone else naming them gets a 400 on that field.
+    """
 
     department = OfferingSlugField(queryset=Department.objects.all(), help_text=gettext_lazy("Department slug."))
     ticket_type = OfferingSlugField(queryset=TicketType.objects.all(), help_text=gettext_lazy("Ticket type slug."))
@@ -347,11 +399,18 @@ class TicketCreateSerializer(serializers.Serializer):
     )
     subject = serializers.CharField(max_length=services.MAX_SUBJECT_LENGTH, validators=[reject_unstorable])
     description = serializers.CharField(max_length=services.MAX_BODY_LENGTH, validators=[reject_unstorable])
-    attachments = serializers.ListField(
-        child=serializers.FileField(max_length=255, use_url=False),
+    requester = CustomerField(
         required=False,
-        default=list,
-        help_text=gettext_lazy("Files (multipart/form-data only); the same limits as the web form."),
+        help_text=gettext_lazy(
+            "Staff only: the username of the customer the ticket is for (default: you). "
+            "The customer gets the usual acknowledgement."
+        ),
+        error_messages={"does_not_exist": gettext_lazy("No customer has this username.")},
+    )
+    channel = serializers.ChoiceField(
+        choices=ON_BEHALF_CHANNELS,
+        required=False,
+        help_text=gettext_lazy("Staff only: how the customer asked (default: api)."),
     )
 
     def to_internal_value(self, data):
@@ -366,6 +425,31 @@ class TicketCreateSerializer(serializers.Serializer):
                 found = services.find_offering(**wanted)
                 self.offering = {name: (slug, found[name]) for name, slug in wanted.items()}
         return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class _FormSlugField(OfferingSlugField):
+    """A slug in a form: a string, never null (an empty value or no part means none).
+
+    A form has no null: the schema must not offer one, or a generated client
+    sends the text "None".
+    """
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            return None
+        return super().run_validation(data)
+
+
+class TicketCreateMultipartSerializer(TicketCreateSerializer):
+    """What a client sends as multipart/form-data to open a ticket, with files."""
+
+    product = _FormSlugField(
+        queryset=Product.objects.all(),
+        required=False,
+        help_text=gettext_lazy("Product slug (optional; leave the part out for none)."),
+    )
+    attachments = _attachments_field()
 
 
 class TicketUpdateSerializer(serializers.Serializer):
@@ -393,15 +477,96 @@ class TicketUpdateSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+def _code(code, description):
+    """The ``code`` of an error body that has just one (an enum of one value in the schema)."""
+    field_class = type("CodeField", (serializers.CharField,), {})
+    extend_schema_field({"type": "string", "enum": [code], "description": description})(field_class)
+    return field_class()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Any error that is not about a field of the request."""
+
+    detail = serializers.CharField(help_text="What went wrong, in the caller's language (for people).")
+    code = serializers.CharField(help_text="A stable machine code (for programs): see the API documentation.")
+
+
 class DuplicateSerializer(serializers.Serializer):
+    """An open ticket of yours already asks the same: reply there."""
+
     detail = serializers.CharField()
-    code = serializers.CharField(help_text=gettext_lazy("Stable machine code: duplicate or open_ticket_limit."))
-    duplicate_of = serializers.CharField(help_text=gettext_lazy("Reference of the open ticket asking the same."))
+    code = _code("duplicate", "This ticket duplicates an open one.")
+    duplicate_of = serializers.CharField(help_text="Reference of the open ticket asking the same.")
 
 
-class DetailSerializer(serializers.Serializer):
+class OpenTicketLimitSerializer(serializers.Serializer):
+    """You have as many open tickets as the site allows."""
+
     detail = serializers.CharField()
-    code = serializers.CharField(help_text=gettext_lazy("Stable machine code, e.g. not_found or ticket_closed."))
+    code = _code("open_ticket_limit", "Too many open tickets.")
+
+
+class TicketClosedSerializer(serializers.Serializer):
+    """The ticket is closed for good: open a new one."""
+
+    detail = serializers.CharField()
+    code = _code("ticket_closed", "The ticket is closed.")
+
+
+class InvalidTransitionSerializer(serializers.Serializer):
+    """The status workflow forbids this move."""
+
+    status = serializers.ListField(child=serializers.CharField(), help_text="The same message, on the field.")
+    detail = serializers.CharField()
+    code = _code("invalid_transition", "The workflow forbids this status move.")
+
+
+#: The 409 of ``POST tickets/``, told apart by ``code``.
+TICKET_CREATE_CONFLICT = PolymorphicProxySerializer(
+    component_name="TicketCreateConflict",
+    serializers={"duplicate": DuplicateSerializer, "open_ticket_limit": OpenTicketLimitSerializer},
+    resource_type_field_name="code",
+    many=False,
+)
+
+
+class DepartmentRefSerializer(serializers.Serializer):
+    slug = serializers.SlugField(read_only=True)
+    name = serializers.CharField(source="display_name", read_only=True)
+
+
+class MeSerializer(serializers.Serializer):
+    """The caller, as the API knows them."""
+
+    username = serializers.CharField(read_only=True, help_text=gettext_lazy("Your username (log-in name)."))
+    display_name = serializers.CharField(read_only=True, help_text=gettext_lazy("Your name as others see it."))
+    is_agent = serializers.BooleanField(
+        read_only=True, help_text=gettext_lazy("You answer tickets (an agent of a department, or a supervisor).")
+    )
+    is_supervisor = serializers.BooleanField(read_only=True, help_text=gettext_lazy("You see every department."))
+    departments = DepartmentRefSerializer(
+        many=True, read_only=True, help_text=gettext_lazy("The departments you are an agent of.")
+    )
+    language = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("The language of the answers to this request (Accept-Language).")
+    )
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    """An entry of a ticket's audit trail."""
+
+    actor = UserSerializer(read_only=True, allow_null=True, help_text=gettext_lazy("Who did it; null: the system."))
+    old_value = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("Before (a status code for status changes).")
+    )
+    new_value = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("After (a status code for status changes).")
+    )
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "kind", "actor", "old_value", "new_value", "created_at"]
+        read_only_fields = fields
 
 
 class StatsRowSerializer(serializers.Serializer):

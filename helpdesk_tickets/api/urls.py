@@ -1,9 +1,15 @@
-"""REST routes; include under any prefix, e.g. ``path("api/", include("helpdesk_tickets.api.urls"))``."""
+"""REST routes; include under any prefix, e.g. ``path("api/", include("helpdesk_tickets.api.urls"))``.
+
+The last route takes every path below the prefix that no other route takes,
+so that an unknown path or a malformed reference is a JSON 404 like any
+other of the API's, never the host's HTML page.
+"""
 
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import schema, views
+from .views.fallback import NOT_FOUND_NAME, NotFoundView
 
 app_name = "helpdesk_tickets_api"
 
@@ -17,12 +23,14 @@ urlpatterns = [
     path("departments/", views.DepartmentListView.as_view(), name="department-list"),
     path("ticket-types/", views.TicketTypeListView.as_view(), name="tickettype-list"),
     path("products/", views.ProductListView.as_view(), name="product-list"),
+    path("me/", views.MeView.as_view(), name="me"),
     *router.urls,
     re_path(
         rf"{_ticket}/messages/$",
         views.MessageViewSet.as_view({"get": "list", "post": "create"}),
         name="ticket-messages",
     ),
+    re_path(rf"{_ticket}/events/$", views.TicketEventViewSet.as_view({"get": "list"}), name="ticket-events"),
     re_path(
         rf"{_ticket}/attachments/(?P<pk>[0-9]{{1,18}})/$",
         views.AttachmentDownloadView.as_view(),
@@ -32,4 +40,5 @@ urlpatterns = [
     path("schema/", schema.SchemaView.as_view(), name="schema"),
     path("docs/", schema.DocsView.as_view(), name="docs"),
     re_path(r"^docs/assets/(?P<name>[A-Za-z0-9._-]{1,64})$", schema.DocsAssetView.as_view(), name="docs-asset"),
+    re_path(r"^", NotFoundView.as_view(), name=NOT_FOUND_NAME),
 ]

@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 from django.urls import reverse
@@ -468,8 +469,22 @@ class CannedReply(models.Model):
         blank=True,
         help_text=_("Empty: offered in every department."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="",
+        help_text=_("Offered on tickets in this language only (a code such as “fa” or “en”). Empty: every language."),
+    )
     title = models.CharField(_("title"), max_length=120)
-    body = models.TextField(_("text"))
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "Placeholders: {customer_name} (the customer's name), {reference} (the ticket's reference), "
+            "{subject} (its subject), {agent_name} (your name as customers see it). No greeting and no "
+            "signature: the e-mail to the customer already starts with “Hello …,” and ends with your name."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -479,6 +494,21 @@ class CannedReply(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        lines = [line.strip() for line in (self.body or "").strip().splitlines() if line.strip()]
+        if not lines:
+            return
+        first, last = lines[0], lines[-1]
+        if "{customer_name}" in first and len(first) <= 40 and len(lines) > 1:
+            raise ValidationError(
+                {"body": _("Leave out the greeting (“%(line)s”): the e-mail starts with one.") % {"line": first}}
+            )
+        if len(lines) > 1 and "{agent_name}" in last and len(last) <= 40:
+            raise ValidationError(
+                {"body": _("Leave out the signature (“%(line)s”): the e-mail ends with your name.") % {"line": last}}
+            )
 
 
 class IdempotencyKey(models.Model):

@@ -43,7 +43,7 @@ from ..exceptions import (
 )
 from . import outbox
 from ._input import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
-from .assignment import assign_new_ticket, available_agents, is_away, set_away
+from .assignment import assign_new_ticket, available_agents, is_away, set_away, unstaffed_departments
 from .bulk import BULK_CHANGES, MAX_BULK_TICKETS, BulkResult, bulk_update, tickets_for_bulk
 from .email_in import InboundOutcome, process_inbound_again, receive_email, retry_stale_inbound
 from .handling import (
@@ -86,6 +86,7 @@ __all__ = [
     "REFERENCE_ATTEMPTS",
     "REFERENCE_LENGTH",
     "UPDATABLE",
+    "unstaffed_departments",
     "AttachmentsUnavailable",
     "BulkResult",
     "DuplicateTicket",

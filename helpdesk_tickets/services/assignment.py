@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce
 
 from .. import permissions, users
 from ..choices import OPEN_STATUSES, Assignment
-from ..models import AgentStatus, AssignmentCursor, Ticket
+from ..models import AgentStatus, AssignmentCursor, Department, Ticket
 from .handling import set_assignee
 
 #: Candidates load balancing tries, least loaded first, before leaving a ticket unassigned.
@@ -145,3 +145,10 @@ def set_away(agent, away, *, actor):
 def is_away(agent):
     """Whether ``agent`` paused their automatic assignments."""
     return AgentStatus.objects.filter(user=agent, away=True).exists()
+
+
+def unstaffed_departments():
+    """Active departments without one active agent: their tickets reach no one (nobody is e-mailed,
+    nobody's queue shows them except a supervisor's). ``manage.py check`` and the admin say so."""
+    staffed = Department.objects.filter(agents__in=users.active_users()).values("pk")
+    return Department.objects.filter(active=True).exclude(pk__in=staffed).order_by("ordering", "name")

@@ -161,3 +161,24 @@ def hdt_staff_percent(part, whole):
         return "—"
     # Translators: a percentage; Persian writes it "۶۷٪".
     return localize_digits(_("%(percent)d%%") % {"percent": round(100 * (part or 0) / whole)})
+
+
+@register.filter
+def hdt_staff_breakable_email(value):
+    """An e-mail address that wraps where a reader expects it to (before the "@" and after a dot), not
+    mid-word: escaped, with ``<wbr>`` at those places."""
+    import re
+
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    parts = re.split(r"(@|\.)", str(value or ""))
+    html = []
+    for part in parts:
+        if part == "@":
+            html.append("<wbr>@")
+        elif part == ".":
+            html.append(".<wbr>")
+        else:
+            html.append(escape(part))
+    return mark_safe("".join(html))

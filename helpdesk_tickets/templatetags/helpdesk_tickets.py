@@ -16,6 +16,7 @@ from django.utils.translation import get_language, ngettext, pgettext
 
 from .. import permissions, users
 from ..conf import settings as app_settings
+from ..text import format_size as _format_size
 
 register = template.Library()
 
@@ -193,26 +194,8 @@ def helpdesk_timesince(value, now=None):
 
 
 def format_size(value):
-    """A file size ("2.5 MB", "۲٫۵ مگابایت") in the words and digits of the active language.
-
-    Isolated (U+2068 … U+2069) so that number and unit keep their order inside
-    text of the other direction.
-    """
-    size = float(value or 0)
-    units = (
-        pgettext("file size", "%(size)s bytes"),
-        pgettext("file size", "%(size)s KB"),
-        pgettext("file size", "%(size)s MB"),
-        pgettext("file size", "%(size)s GB"),
-    )
-    step = 0
-    while size >= 1024 and step < len(units) - 1:
-        size /= 1024
-        step += 1
-    number = f"{size:.0f}" if step == 0 or size >= 100 or size == int(size) else f"{size:.1f}"
-    if use_persian_digits():
-        number = number.replace(".", "\u066b")  # the Persian decimal separator
-    return "\u2068" + localize_digits(units[step] % {"size": number}) + "\u2069"
+    """A file size in the words and digits of the active language (:func:`helpdesk_tickets.text.format_size`)."""
+    return _format_size(value)
 
 
 @register.filter
@@ -251,3 +234,29 @@ def helpdesk_is_agent(user):
 def helpdesk_status_class(status):
     """CSS modifier of a status badge (``hdt-badge-in_progress`` …)."""
     return f"hdt-badge hdt-badge-{status}"
+
+
+@register.filter
+def helpdesk_isolate(value):
+    """Text isolated for bidi (U+2068 … U+2069), for places without markup such as the page title."""
+    from ..text import isolate
+
+    return isolate(value)
+
+
+@register.filter
+def helpdesk_paragraphs(value):
+    """A message body as paragraphs, each with its own direction (``<p dir="auto">``): a Persian reply
+    quoting an English error reads right to left, the error left to right. Line breaks inside a
+    paragraph are kept (``<br>``); the text is escaped."""
+    import re
+
+    from django.utils.html import escape, format_html_join
+    from django.utils.safestring import mark_safe
+
+    paragraphs = [part.strip("\n") for part in re.split(r"\n[ \t]*\n", str(value or "").replace("\r\n", "\n"))]
+    return format_html_join(
+        "",
+        '<p dir="auto">{}</p>',
+        ((mark_safe(escape(part).replace("\n", "<br>")),) for part in paragraphs if part.strip()),
+    )

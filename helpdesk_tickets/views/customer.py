@@ -45,11 +45,31 @@ def _offered_types(department):
 def _response_time(department, averages=None):
     """``(timedelta, measured)``: the measured average first response, or the target when nothing was measured."""
     if averages is None:
-        averages = stats.average_first_response_by_department()
+        averages = stats.average_first_response_by_department(min_sample=app_settings.RESPONSE_TIME_MIN_SAMPLE)
     measured = averages.get(department.pk)
     if measured is not None:
         return measured, True
     return department.effective_first_response_target, False
+
+
+def _working_hours():
+    """The working hours the response times are counted in ("09:00–17:00, closed on Friday"), or "" for
+    round the clock."""
+    from django.utils.dates import WEEKDAYS
+
+    from ..sla import calendar
+
+    cal = calendar()
+    if cal.hours is None and not cal.weekend_days:
+        return ""
+    parts = []
+    if cal.hours is not None:
+        start, end = cal.hours
+        parts.append(_("%(start)s–%(end)s") % {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")})
+    if cal.weekend_days:
+        days = _(", ").join(str(WEEKDAYS[day]) for day in sorted(cal.weekend_days))
+        parts.append(_("closed on %(days)s") % {"days": days})
+    return _(", ").join(parts)
 
 
 class TicketListView(HelpdeskPageMixin, ListView):
@@ -104,7 +124,7 @@ class ChooseDepartmentView(HelpdeskPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        averages = stats.average_first_response_by_department()
+        averages = stats.average_first_response_by_department(min_sample=app_settings.RESPONSE_TIME_MIN_SAMPLE)
         context["departments"] = [(d, *_response_time(d, averages)) for d in self.departments]
         context["step"] = 1
         return context
@@ -180,6 +200,7 @@ class TicketCreateView(DepartmentStepMixin, HelpdeskPageMixin, FormView):
         context["products"] = context["form"].hide_product_if_pointless()
         context["ticket_type"] = self.ticket_type
         context["response_time"], context["response_time_measured"] = _response_time(self.department)
+        context["working_hours"] = _working_hours()
         context["limits"] = attachment_limits()
         context["step"] = 3
         return context

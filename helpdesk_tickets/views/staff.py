@@ -20,7 +20,7 @@ from django.views.generic import ListView, TemplateView, View
 from .. import exports, permissions, services, stats, users
 from ..conf import settings as app_settings
 from ..downloads import raw_email_response
-from ..filters import STATUS_OPEN, TicketFilterSet, queue_sort
+from ..filters import STATUS_OPEN, TicketFilterSet, is_reference, queue_sort
 from ..models import OPEN_STATUSES, AgentStatus, CannedReply, Department, InboundEmail, Message, Status, Tag, Ticket
 from ..staff_forms import (
     BulkActionForm,
@@ -64,6 +64,7 @@ def queue_tickets(request, now):
         default_status=STATUS_OPEN,
         ignore_unknown=True,
         now=now,
+        search_people=True,
     )
     applied = filterset.applied()
     searched = bool(applied.get("search") or applied.get("q"))
@@ -133,6 +134,9 @@ class QueueView(AgentRequiredMixin, ListView):
         )
         self.counts = self.summary_counts()
         queryset, applied = queue_tickets(self.request, self.now)
+        # A search with the default status looks at open tickets only (a reference: at every status); say so.
+        words = applied.get("q") or applied.get("search")
+        self.searched_open_only = bool(words) and "status" not in applied and not is_reference(words)
         # The default queue is every open ticket of the agent's departments: the summary has counted it already.
         self.whole_queue = set(applied) <= {"status"} and applied.get("status", [STATUS_OPEN]) == [STATUS_OPEN]
         return queryset.with_tags()
@@ -152,6 +156,7 @@ class QueueView(AgentRequiredMixin, ListView):
             filter_form=self.filter_form,
             filters_query=query.urlencode(),
             filtered=any(v for k, v in self.request.GET.items() if k not in ("page", "sort")),
+            searched_open_only=self.searched_open_only,
             hdt_now=self.now,
             user_id=user.pk,
             bulk_form=BulkActionForm(
@@ -259,6 +264,16 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
         """Post a reply or an internal note, optionally changing the status in the same step."""
         self.ticket = ticket = self.get_ticket()
         form = ReplyForm(request.POST, request.FILES)
+        if form.is_valid() and not form.cleaned_data["internal"]:
+            # Before anything is sent: the customer or a colleague wrote since the page was opened.
+            warning = self.crossed_warning(form.cleaned_data.get("seen"))
+            if warning:
+                data = request.POST.copy()
+                data["seen"] = ""  # the page shown now is what the agent has seen; sending again goes through
+                held = ReplyForm(data)
+                held.is_valid()
+                context = self.get_context_data(reply_form=held, held_warning=warning)
+                return self.render_to_response(context, status=409)
         if form.is_valid():
             internal = form.cleaned_data["internal"]
             then_status = form.cleaned_data["then_status"]
@@ -284,6 +299,20 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
                 return HttpResponseRedirect(f"{ticket.get_staff_url()}#message-{message.pk}")
         return self.render_to_response(self.get_context_data(reply_form=form), status=400)
 
+    def crossed_warning(self, seen, message=None):
+        """What the customer or a colleague wrote after ``seen`` (besides ``message``), as a warning, or ""."""
+        if not seen:
+            return ""
+        later = Message.objects.filter(ticket=self.ticket, created_at__gt=seen).exclude(author=self.request.user)
+        if message is not None:
+            later = later.exclude(pk=message.pk)
+        crossed = set(later.values_list("from_staff", flat=True))
+        if False in crossed:
+            return _("The customer wrote again while you were replying: read their message.")
+        if True in crossed:
+            return _("A colleague added to this ticket while you were replying.")
+        return ""
+
     def warn_about_crossed_messages(self, seen, message):
         """Tell the agent when the customer or a colleague wrote while they were typing."""
         if not seen:
@@ -300,8 +329,12 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
             messages.warning(self.request, _("A colleague added to this ticket while you were replying."))
 
     def canned_replies(self):
-        return CannedReply.objects.filter(active=True).filter(
-            Q(department_id=self.ticket.department_id) | Q(department__isnull=True)
+        """The department's and the global ones, in the ticket's language or for any language."""
+        language = (self.ticket.language or "").split("-")[0]
+        return (
+            CannedReply.objects.filter(active=True)
+            .filter(Q(department_id=self.ticket.department_id) | Q(department__isnull=True))
+            .filter(Q(language="") | Q(language__iexact=language) | Q(language__iexact=self.ticket.language or ""))
         )
 
     def get_context_data(self, **kwargs):
@@ -454,20 +487,26 @@ class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
     def departments(self):
         return staff_departments(self.request.user).filter(active=True)
 
+    #: What a caller lookup carries over: the agent types the request while the customer talks.
+    KEPT_ON_LOOKUP = ("department", "ticket_type", "product", "priority", "subject", "description")
+
     def get(self, request, *args, **kwargs):
-        find = request.GET.get("find", "").strip()
-        candidates = list(find_customers(find))
         initial = {}
-        if len(candidates) == 1:
-            initial["requester"] = candidates[0].pk
         if request.GET.get("department"):
             initial["department"] = request.GET["department"]
+        return self.lookup(request.GET.get("find", "").strip(), initial)
+
+    def lookup(self, find, initial):
+        """The page after a caller search, the form filled with ``initial`` (what was typed, unvalidated)."""
+        candidates = list(find_customers(find))
+        if len(candidates) == 1:
+            initial["requester"] = candidates[0].pk
         form = PhoneTicketForm(initial=initial, departments=self.departments(), candidates=candidates)
         context = self.get_context_data(form=form, find=find, candidates=candidates)
         if len(candidates) == 1:
             # Before typing the request in, the agent checks whether it is already open.
             context["open_tickets"] = (
-                Ticket.objects.in_queue_of(request.user)
+                Ticket.objects.in_queue_of(self.request.user)
                 .filter(requester=candidates[0], status__in=OPEN_STATUSES)
                 .select_related("department")
                 .order_by("-last_activity_at")[:10]
@@ -476,6 +515,9 @@ class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         find = request.POST.get("find", "").strip()
+        if "lookup" in request.POST:
+            # "Find" inside the form: search again, keep whatever the agent typed (chosen files cannot be kept).
+            return self.lookup(find, {name: request.POST[name] for name in self.KEPT_ON_LOOKUP if name in request.POST})
         candidates = list(find_customers(find))
         form = PhoneTicketForm(request.POST, request.FILES, departments=self.departments(), candidates=candidates)
         duplicate = None
@@ -531,5 +573,7 @@ class DashboardView(AgentRequiredMixin, TemplateView):
             figures=stats.figures(departments=departments, window=timedelta(days=days)),
             statuses=Status.choices,
             right_now=Ticket.objects.in_queue_of(user).open_counts(now=now),
+            # Only a supervisor sees departments beyond their own, so only they can see one nobody staffs.
+            unstaffed=list(services.unstaffed_departments()) if permissions.is_supervisor(user) else [],
         )
         return context

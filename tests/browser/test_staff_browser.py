@@ -108,14 +108,18 @@ def test_working_session(page, live_server, language, day):
 
     # A customer calls: find them, open a phone ticket.
     page.goto(f"{live_server.url}/support/staff/new/")
-    page.fill("#hdt-staff-find", "john@example.com")
-    page.locator("form.hdt-staff-find button").click()
-    page.wait_for_url(re.compile(r"find="))
-    assert page.locator("input[name=requester]").first.is_checked()
+    # Agents type while the caller talks: looking the caller up afterwards keeps the text.
     page.fill("#id_subject", "Renewal for two years")
     page.fill("#id_description", "Wants to renew the hosting plan for two years.")
+    page.fill("#hdt-staff-find", "john@example.com")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # Enter in the search field finds, it does not open the ticket
+    assert page.locator("input[name=requester]").first.is_checked()
+    assert page.input_value("#id_subject") == "Renewal for two years"
+    assert page.input_value("#id_description") == "Wants to renew the hosting plan for two years."
+    assert not Ticket.objects.filter(subject="Renewal for two years").exists()
     page.snap("phone")
-    page.locator("form.hdt-staff-form button[type=submit]").click()
+    page.locator("form.hdt-staff-form button.hdt-staff-button-primary").click()
     page.wait_for_url(re.compile(r"/support/staff/tickets/HD-\w+/$"))
     phone = Ticket.objects.get(subject="Renewal for two years")
     assert phone.channel == Channel.PHONE and phone.requester == day["caller"]

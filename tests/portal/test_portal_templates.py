@@ -34,7 +34,7 @@ def test_host_template_receives_title_head_content_and_scripts(client):
     html = client.get("/support/").content.decode()
     head, body = html.split("</head>", 1)
     assert "<title>Ticket list</title>" in head and "helpdesk.css" in head
-    assert '<main class="site-main">' in body and 'class="hdt"' in body
+    assert '<main class="site-main" id="content"' in body and 'class="hdt"' in body
     assert body.index("</main>") < body.index("helpdesk.js")
 
 

@@ -128,12 +128,14 @@ def test_a_customer_cannot_post_an_internal_note(client, desk, thread):
 
 
 def test_api_create_ignores_fields_the_client_may_not_set(desk):
+    # requester and channel are staff fields (opening a ticket for a customer): a customer naming them is a 400.
+    staff_only = {"requester": desk.other.get_username(), "channel": "phone"}
+    refused = token_client(desk.customer).post("/api/tickets/", desk.api_payload(**staff_only), format="json")
+    assert refused.status_code == 400 and set(refused.json()) == set(staff_only)
     payload = desk.api_payload(
         status="closed",
         priority="urgent",
-        channel="phone",
         reference="HD-AAAAAAAA",
-        requester=desk.other.get_username(),
         requester_id=desk.other.pk,
         assignee=desk.agent.get_username(),
         created_at="2000-01-01T00:00:00Z",

@@ -7,12 +7,15 @@ pagination, filters, parsers, renderers and the throttles of writes are
 this app's own.
 
 One module per part of the API (``catalogue``, ``tickets``, ``messages``,
-``stats``, with what they share in ``_base``); the names the URLconf and
-callers use are re-exported here.
+``events``, ``account``, ``stats``, and ``fallback`` for paths no route
+takes, with what they share in ``_base``); the names the URLconf and callers
+use are re-exported here.
 """
 
 from ._base import IDEMPOTENCY_KEY_PATTERN, REFERENCE_PATTERN, HelpdeskAPIMixin, idempotent, visible_ticket
+from .account import MeView
 from .catalogue import DepartmentListView, ProductListView, RootView, TicketTypeListView
+from .events import TicketEventViewSet
 from .messages import AttachmentDownloadView, MessageViewSet
 from .stats import StatsView
 from .tickets import TicketViewSet
@@ -23,10 +26,12 @@ __all__ = [
     "AttachmentDownloadView",
     "DepartmentListView",
     "HelpdeskAPIMixin",
+    "MeView",
     "MessageViewSet",
     "ProductListView",
     "RootView",
     "StatsView",
+    "TicketEventViewSet",
     "TicketTypeListView",
     "TicketViewSet",
     "idempotent",

@@ -1,11 +1,13 @@
-"""What every endpoint shares: the mixin that fixes the app's DRF policies, idempotent writes, schema parts."""
+"""What every endpoint shares: the mixin that fixes the app's DRF policies, idempotent writes, schema parts.
+
+The schema's texts are English on purpose: the schema is one document
+whatever the caller's language (see :mod:`helpdesk_tickets.api.schema`).
+"""
 
 import re
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -56,9 +58,10 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     pattern=IDEMPOTENCY_KEY_PATTERN,
-    description=gettext_lazy(
-        "Optional. A repeated key (same user, same request) replays the first response with the header "
-        "Idempotent-Replayed: true and changes nothing; the key with a different request is a 422."
+    description=(
+        "Optional: 1–255 visible ASCII characters of your choosing (a UUID). A repeated key (same user, same "
+        "request) replays the first answer with the header Idempotent-Replayed: true and changes nothing; "
+        "the key with a different request is a 422."
     ),
 )
 REFERENCE_PARAMETER = OpenApiParameter(
@@ -66,21 +69,33 @@ REFERENCE_PARAMETER = OpenApiParameter(
     str,
     OpenApiParameter.PATH,
     pattern=f"^{REFERENCE_PATTERN}$",
-    description=gettext_lazy("Ticket reference."),
+    description="Ticket reference (e.g. HD-7K3M9QXA).",
 )
 
-ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description=gettext_lazy('Error: {"detail": …} or {field: [messages]}.'))
-DETAIL = OpenApiResponse(s.DetailSerializer)
-# Responses every endpoint may give: refused authentication (401 or 403, as
-# the host's authentication classes decide) and throttling.
-COMMON_ERRORS = {401: DETAIL, 403: DETAIL}
+
+def error(description, serializer=s.ErrorSerializer):
+    return OpenApiResponse(serializer, description=description)
+
+
+#: 400: field errors ``{field: [messages]}``, or ``{detail, code}`` when the request as a whole is refused.
+BAD_REQUEST = OpenApiResponse(
+    {"$ref": "#/components/schemas/ValidationError"},
+    description=(
+        'Invalid input: `{"<field>": ["message", …]}` naming each field at fault, or `{"detail": …, "code": …}` '
+        "for a body that cannot be read (`parse_error`, `too_many_files`, …)."
+    ),
+)
+NOT_FOUND = error("No such thing for you (`not_found`): another user's is a 404 too, never a 403.")
+LIST_NOT_FOUND = error("A cursor that was not made by the API, or a ticket that is not yours to see (`not_found`).")
 STORAGE_DOWN = {
-    503: OpenApiResponse(
-        s.DetailSerializer,
-        description=gettext_lazy("The attachment storage is unavailable; nothing was written, send again later."),
+    503: error(
+        "The attachment storage is unavailable (`attachments_unavailable`); nothing was written: send the same "
+        "request again (with the same Idempotency-Key) after Retry-After seconds."
     )
 }
-THROTTLED = {429: DETAIL}
+THROTTLED = {429: error("Too many of these requests (`throttled`); wait Retry-After seconds.")}
+KEY_REUSED = {422: error("This Idempotency-Key was used for a different request (`idempotency_key_reused`).")}
+TOO_LARGE = {413: error("The request body is too large (`request_too_large`).")}
 
 
 class HelpdeskAPIMixin:

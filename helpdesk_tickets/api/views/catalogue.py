@@ -12,11 +12,7 @@ from ...models import Department, Product, TicketType
 from .. import serializers as s
 from ..filters import OfferedFilterSet
 from ..schema import api_schema
-from ._base import (
-    COMMON_ERRORS,
-    ERROR,
-    HelpdeskAPIMixin,
-)
+from ._base import BAD_REQUEST, HelpdeskAPIMixin
 
 
 class RootView(HelpdeskAPIMixin, APIView):
@@ -25,7 +21,7 @@ class RootView(HelpdeskAPIMixin, APIView):
     permission_classes = [AllowAny]
     schema_tags = ["catalogue"]
 
-    @api_schema(responses={200: s.RootSerializer})
+    @api_schema(summary="Where everything is", operation_id="get_api_root", responses={200: s.RootSerializer})
     def get(self, request):
         namespace = request.resolver_match.namespace
         names = {
@@ -33,6 +29,7 @@ class RootView(HelpdeskAPIMixin, APIView):
             "ticket_types": "tickettype-list",
             "products": "product-list",
             "tickets": "ticket-list",
+            "me": "me",
             "stats": "stats",
             "schema": "schema",
             "docs": "docs",
@@ -40,7 +37,6 @@ class RootView(HelpdeskAPIMixin, APIView):
         return Response({key: reverse(f"{namespace}:{name}", request=request) for key, name in names.items()})
 
 
-@api_schema(responses={200: s.DepartmentSerializer(many=True), **COMMON_ERRORS})
 class DepartmentListView(HelpdeskAPIMixin, ListAPIView):
     """Active departments, their response-time targets and the measured average first response."""
 
@@ -63,7 +59,11 @@ class DepartmentListView(HelpdeskAPIMixin, ListAPIView):
         context["show_agents"] = "all" if permissions.is_supervisor(user) else permissions.agent_department_ids(user)
         return context
 
-    @api_schema(responses={200: s.DepartmentSerializer(many=True), **COMMON_ERRORS})
+    @api_schema(
+        summary="List departments",
+        operation_id="list_departments",
+        responses={200: s.DepartmentSerializer(many=True)},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -84,7 +84,11 @@ class TicketTypeListView(_OfferedListView):
     model = TicketType
     serializer_class = s.TicketTypeSerializer
 
-    @api_schema(responses={200: s.TicketTypeSerializer(many=True), 400: ERROR, **COMMON_ERRORS})
+    @api_schema(
+        summary="List ticket types",
+        operation_id="list_ticket_types",
+        responses={200: s.TicketTypeSerializer(many=True), 400: BAD_REQUEST},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -95,6 +99,10 @@ class ProductListView(_OfferedListView):
     model = Product
     serializer_class = s.ProductSerializer
 
-    @api_schema(responses={200: s.ProductSerializer(many=True), 400: ERROR, **COMMON_ERRORS})
+    @api_schema(
+        summary="List products",
+        operation_id="list_products",
+        responses={200: s.ProductSerializer(many=True), 400: BAD_REQUEST},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -4,7 +4,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -20,17 +19,21 @@ from ..idempotency import files_fingerprint
 from ..pagination import MessageCursorPagination
 from ..schema import api_schema
 from ._base import (
-    COMMON_ERRORS,
-    DETAIL,
-    ERROR,
+    BAD_REQUEST,
     IDEMPOTENCY_HEADER,
+    KEY_REUSED,
+    LIST_NOT_FOUND,
+    NOT_FOUND,
     REFERENCE_PARAMETER,
     STORAGE_DOWN,
     THROTTLED,
+    TOO_LARGE,
     HelpdeskAPIMixin,
+    error,
     idempotent,
     visible_ticket,
 )
+from .tickets import is_form
 
 
 class MessageViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -64,8 +67,10 @@ class MessageViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
         return context
 
     @api_schema(
+        summary="List a ticket's messages",
+        operation_id="list_messages",
         parameters=[REFERENCE_PARAMETER],
-        responses={200: s.MessageSerializer(many=True), 400: ERROR, 404: DETAIL, **COMMON_ERRORS},
+        responses={200: s.MessageSerializer(many=True), 400: BAD_REQUEST, 404: LIST_NOT_FOUND},
     )
     def list(self, request, *args, **kwargs):
         """The thread, oldest first; reading it as the requester marks staff replies read."""
@@ -74,25 +79,34 @@ class MessageViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
         return response
 
     @api_schema(
+        summary="Reply, or add an internal note (staff)",
+        operation_id="post_message",
         parameters=[REFERENCE_PARAMETER, IDEMPOTENCY_HEADER],
-        request={"application/json": s.MessageCreateSerializer, "multipart/form-data": s.MessageCreateSerializer},
+        request={
+            "application/json": s.MessageCreateSerializer,
+            "multipart/form-data": s.MessageCreateMultipartSerializer,
+        },
         responses={
             201: s.MessageSerializer,
-            400: ERROR,
-            404: DETAIL,
-            409: OpenApiResponse(s.DetailSerializer, description=gettext_lazy("The ticket is closed.")),
-            422: DETAIL,
+            400: BAD_REQUEST,
+            403: error("An internal note by someone who is not staff for the ticket (`permission_denied`)."),
+            404: NOT_FOUND,
+            409: error("The ticket is closed for good (`ticket_closed`): open a new one.", s.TicketClosedSerializer),
+            **TOO_LARGE,
+            **KEY_REUSED,
             **STORAGE_DOWN,
-            **COMMON_ERRORS,
             **THROTTLED,
         },
+        headers={201: ["Idempotent-Replayed"]},
     )
     def create(self, request, *args, **kwargs):
         """Reply (JSON, or multipart/form-data with `attachments`); staff may post `internal: true` notes."""
         ticket = self.get_ticket()
-        serializer = s.MessageCreateSerializer(data=request.data)
+        serializer_class = s.MessageCreateMultipartSerializer if is_form(request) else s.MessageCreateSerializer
+        serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        attachments = data.get("attachments", [])
         if data["internal"] and not permissions.can_see_internal(request.user, ticket):
             raise PermissionDenied
 
@@ -101,7 +115,7 @@ class MessageViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
                 ticket=ticket,
                 actor=request.user,
                 body=data["body"],
-                attachments=data["attachments"],
+                attachments=attachments,
                 internal=data["internal"],
             )
             message = self.get_queryset().get(pk=message.pk)
@@ -110,7 +124,7 @@ class MessageViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
         fingerprint = {
             "body": data["body"],
             "internal": data["internal"],
-            "attachments": files_fingerprint(data["attachments"]),
+            "attachments": files_fingerprint(attachments),
         }
         return idempotent(request, fingerprint, operation)
 
@@ -126,24 +140,36 @@ class AttachmentDownloadView(HelpdeskAPIMixin, APIView):
     schema_tags = ["tickets"]
 
     @api_schema(
+        summary="Download a file",
+        operation_id="download_attachment",
         parameters=[
             REFERENCE_PARAMETER,
             OpenApiParameter(
                 "id",
                 {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
                 OpenApiParameter.PATH,
-                description=gettext_lazy("Attachment id."),
+                description="Attachment id (from the message's `attachments`).",
             ),
         ],
         responses={
-            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description=gettext_lazy("The file.")),
-            404: DETAIL,
-            **COMMON_ERRORS,
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description=(
+                    "The file's bytes, always as application/octet-stream (its type is the attachment's "
+                    "`content_type`, its name in Content-Disposition)."
+                ),
+            ),
+            404: NOT_FOUND,
         },
+        headers={200: ["Content-Disposition"]},
     )
     def get(self, request, reference, pk):
         ticket = visible_ticket(request, reference, Ticket.objects.all())
         attachment = get_object_or_404(Attachment.objects.select_related("message"), pk=pk, message__ticket=ticket)
         if attachment.message.internal and not permissions.can_see_internal(request.user, ticket):
             raise Http404
-        return attachment_response(attachment)
+        response = attachment_response(attachment)
+        # One type for every file, as the schema says (a generated client reads the bytes whatever they are);
+        # the real type is the attachment's content_type. nosniff keeps browsers from guessing.
+        response["Content-Type"] = "application/octet-stream"
+        return response

@@ -119,13 +119,29 @@
       return units[step].replace("%(size)s", number);
     }
     var maxFiles = parseInt(input.getAttribute("data-max-files"), 10) || 0;
+    // The extensions the server accepts (the accept attribute: ".png,.pdf"), to say so before uploading.
+    var accepted = (input.getAttribute("accept") || "")
+      .split(",")
+      .map(function (ext) {
+        return ext.trim().toLowerCase().replace(/^\./, "");
+      })
+      .filter(Boolean);
+    if (!list.id) list.id = (input.id || "hdt-files") + "-chosen";
+    input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + list.id).trim());
+    function said(template, name) {
+      return (template || "").replace("%(name)s", function () {
+        return name;
+      });
+    }
     input.addEventListener("change", function () {
       while (list.firstChild) list.removeChild(list.firstChild);
       var count = (input.files || []).length;
+      var problems = [];
       if (maxFiles && count > maxFiles) {
         var warning = document.createElement("li");
         warning.className = "hdt-file-too-big";
         warning.textContent = input.getAttribute("data-too-many");
+        problems.push(warning.textContent);
         list.appendChild(warning);
       }
       Array.prototype.forEach.call(input.files || [], function (file) {
@@ -135,12 +151,28 @@
         var meta = document.createElement("bdi");
         meta.className = "hdt-muted";
         meta.textContent = size(file.size);
-        if (maxSize && file.size > maxSize) li.className = "hdt-file-too-big";
         li.appendChild(name);
         li.appendChild(document.createTextNode(" — "));
         li.appendChild(meta);
+        // Said in words next to the file, not by colour alone; the form is not sent with it.
+        var ext = file.name.indexOf(".") === -1 ? "" : file.name.split(".").pop().toLowerCase();
+        var problem = "";
+        if (accepted.length && accepted.indexOf(ext) === -1) problem = said(input.getAttribute("data-bad-type"), file.name);
+        else if (maxSize && file.size > maxSize) problem = said(input.getAttribute("data-too-big"), file.name);
+        if (problem) {
+          li.className = "hdt-file-too-big";
+          var why = document.createElement("span");
+          why.className = "hdt-file-problem";
+          why.textContent = " " + problem;
+          li.appendChild(why);
+          problems.push(problem);
+        }
         list.appendChild(li);
       });
+      // The browser then refuses to send the form and says why (constraint validation).
+      input.setCustomValidity(problems.join(" "));
+      if (problems.length) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
     });
   }
 
@@ -156,8 +188,12 @@
     Array.prototype.forEach.call(document.querySelectorAll("form[data-hdt-once]"), setupOnce);
     Array.prototype.forEach.call(document.querySelectorAll(".hdt input[type=file][data-max-size]"), setupFiles);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-hdt-confirm]"), setupConfirm);
+    // After an action the focus goes to what it says: an error first, else the confirmation banner
+    // (unless the page was opened at an anchor, such as the message just sent, which keeps it).
     var alert = document.querySelector("[data-hdt-focus]");
+    var banner = document.querySelector("[data-hdt-messages]");
     if (alert) alert.focus();
+    else if (banner && !window.location.hash) banner.focus({ preventScroll: false });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
