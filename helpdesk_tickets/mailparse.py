@@ -328,7 +328,7 @@ class _Headers:
         if len(raw) <= _LONG_HEADER:
             try:
                 value = str(self.message[name] or "")
-            except Exception:
+            except Exception:  # nosec B110: parse() never raises; the fallback reading stands
                 pass
         if value is None or "\ufffd" in value or _UNSAFE_CHARS.search(value) or _ENCODED_WORD.search(value):
             value = decode_words(raw)
@@ -362,7 +362,7 @@ def _pairs_of(value):
         for piece in pieces:
             try:
                 parsed = email.utils.getaddresses([piece])
-            except Exception:
+            except Exception:  # nosec B112: a piece the parser refuses is skipped, the others kept
                 continue
             for name, address in parsed:
                 bare = mailaddress.normalise(address)
@@ -552,7 +552,7 @@ def _filename_param(part):
     if all(len(headers.first(header) or "") <= _LONG_HEADER for header in _QUOTED_NAME):
         try:
             name = part.get_filename()
-        except Exception:
+        except Exception:  # nosec B110: parse() never raises; the fallback reading stands
             pass
     if name is None or "\ufffd" in name or _UNSAFE_CHARS.search(name):
         # Read the raw header the compat32 way, then the 8-bit bytes ourselves.
@@ -659,7 +659,7 @@ def _embedded_message(part):
                 data = encoded.encode("ascii", "surrogateescape")
                 data = base64.b64decode(data) if cte == "base64" else quopri.decodestring(data)
                 return data, email.message_from_bytes(data, policy=policy.default)
-        except Exception:
+        except Exception:  # nosec B110: parse() never raises; the fallback reading stands
             pass
     if inner is None:
         data = _payload_bytes(part)
@@ -1161,7 +1161,7 @@ def _classify(headers, content_type, report_type, sender, subject, body):
     ours = set()
     try:
         ours.add(mailaddress.normalise(mailaddress.from_address()))
-    except Exception:
+    except Exception:  # nosec B110: parse() never raises; the fallback reading stands
         pass
     ours.discard("")
     try:
@@ -1261,7 +1261,7 @@ def _bounce_details(parts, headers, body):
             try:
                 returned = HeaderParser(policy=policy.compat32).parsestr(decode_bytes(_payload_bytes(part)))
                 add(ids, _message_id(returned.get("Message-ID", "")))
-            except Exception:
+            except Exception:  # nosec B110: parse() never raises; the fallback reading stands
                 pass
     for value in headers.all("x-failed-recipients"):
         for address in _addresses(value):
@@ -1481,7 +1481,7 @@ def _parse_degraded(raw):
     if headers is not None:
         try:
             _classify_result(result, headers, _content_type(message), _param(message, "report-type"), result.text)
-        except Exception:
+        except Exception:  # nosec B110: parse() never raises; the fallback reading stands
             pass
     result.language = _language(result.text, result.subject)
     return result
