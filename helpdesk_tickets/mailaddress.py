@@ -52,18 +52,28 @@ def reply_address(reference):
     return f"{local}+{reference.lower()}.{_signature(reference)}@{domain}"
 
 
-def reference_from_address(address):
-    """The ticket reference a signed reply address names, or None (not ours, no tag, bad signature)."""
+def _reply_tag(address):
+    """The ``+`` tag of ``address`` when it is ``REPLY_ADDRESS`` or a tagged form of it ('' untagged), else None."""
     base = normalise(app_settings.REPLY_ADDRESS)
     bare = normalise(address)
     if not base or not bare:
         return None
     base_local, _at, base_domain = base.partition("@")
     local, _at, domain = bare.partition("@")
-    prefix = f"{base_local}+"
-    if domain != base_domain or not local.startswith(prefix):
+    if domain != base_domain:
         return None
-    reference, _dot, signature = local[len(prefix) :].rpartition(".")
+    if local == base_local:
+        return ""
+    prefix = f"{base_local}+"
+    return local[len(prefix) :] if local.startswith(prefix) else None
+
+
+def reference_from_address(address):
+    """The ticket reference a signed reply address names, or None (not ours, no tag, bad signature)."""
+    tag = _reply_tag(address)
+    if not tag:
+        return None
+    reference, _dot, signature = tag.rpartition(".")
     if not reference or not hmac.compare_digest(signature, _signature(reference)):
         return None
     return reference.upper()
@@ -71,13 +81,7 @@ def reference_from_address(address):
 
 def is_reply_address(address):
     """Whether ``address`` is ``REPLY_ADDRESS`` itself or one of its tagged forms."""
-    base = normalise(app_settings.REPLY_ADDRESS)
-    bare = normalise(address)
-    if not base or not bare:
-        return False
-    base_local, _at, base_domain = base.partition("@")
-    local, _at, domain = bare.partition("@")
-    return domain == base_domain and (local == base_local or local.startswith(f"{base_local}+"))
+    return _reply_tag(address) is not None
 
 
 def from_address():
