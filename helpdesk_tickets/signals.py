@@ -17,6 +17,19 @@ error is logged by Django's ``django.db.backends`` logger.
 ``ticket_merged(sender=Ticket, ticket, into, actor)``
     ``ticket`` was merged into ``into`` (and closed; ``ticket_status_changed``
     is sent for it too): its thread is now ``into``'s.
+``sla_warning(sender=Ticket, ticket, target, due, actor)``
+    ``target`` (``"first_response"`` or ``"resolution"``) falls due at ``due``
+    within ``SLA_WARNING_BEFORE``; sent once per ticket, target and due time.
+    ``actor`` is None (the escalation run).
+``sla_breached(sender=Ticket, ticket, target, due, old_priority, new_priority, actor)``
+    ``target`` passed its ``due`` time unmet; ``new_priority`` differs from
+    ``old_priority`` when the department raises the priority on breach. Sent
+    once per ticket, target and due time; ``actor`` is None.
+``article_helped(sender=Article, article, actor)``
+    A customer said the knowledge-base ``article`` answered their question and
+    sent no ticket (``actor`` is the customer).
+``rating_given(sender=SatisfactionRating, rating, ticket, actor)``
+    The requester rated a resolved ticket (or changed their rating).
 """
 
 from django.dispatch import Signal
@@ -26,3 +39,7 @@ message_posted = Signal()
 ticket_status_changed = Signal()
 ticket_assigned = Signal()
 ticket_merged = Signal()
+sla_warning = Signal()
+sla_breached = Signal()
+article_helped = Signal()
+rating_given = Signal()
