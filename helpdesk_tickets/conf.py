@@ -70,6 +70,11 @@ DEFAULTS = {
     "STATS_CACHE_SECONDS": 60,
     # Resolved tickets are closed after this many days (housekeeping command).
     "AUTO_CLOSE_AFTER": 7,
+    # --- satisfaction ratings (docs: "Satisfaction (CSAT)") ---
+    # Ask the customer for a 1-5 rating when their ticket is resolved (e-mail and thread).
+    "CSAT_ENABLED": True,
+    # A rating can be changed for this many days after it was first given.
+    "CSAT_EDIT_DAYS": 7,
     # --- the e-mail channel (docs: "E-mail channel") ---
     # Replies to notifications go to this address with a signed "+" tag naming the
     # ticket, e.g. "reply@example.com" gives "reply+HD-7K3M9QXA.3f9c…@example.com".

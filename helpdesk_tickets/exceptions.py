@@ -192,6 +192,29 @@ class MergeAcrossRequesters(MergeRefused):
         )
 
 
+class RatingUnavailable(HelpdeskError):
+    """The ticket cannot be rated now: ratings are off, or the resolution the link was sent for no longer stands
+    (the ticket was reopened since)."""
+
+    code = "rating_unavailable"
+    http_status = 409
+
+    def __init__(self, ticket):
+        self.ticket = ticket
+        super().__init__(_("This ticket cannot be rated any more: it was reopened, or ratings are turned off."))
+
+
+class RatingLocked(HelpdeskError):
+    """The rating was given more than ``CSAT_EDIT_DAYS`` ago and can no longer be changed."""
+
+    code = "rating_locked"
+    http_status = 409
+
+    def __init__(self, rating):
+        self.rating = rating
+        super().__init__(_("Your rating can no longer be changed; thank you for it."))
+
+
 class InboundNotRecorded(Exception):
     """An inbound e-mail could not even be recorded (database or storage down): the sender must retry.
 

@@ -35,7 +35,7 @@ from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, Whe
 from django.template.loader import get_template
 from django.utils import timezone, translation
 
-from . import mailaddress, tasks, users
+from . import mailaddress, ratinglink, tasks, users
 from .choices import Channel
 from .conf import settings as app_settings
 from .mailparse import REPLY_MARKER
@@ -266,7 +266,14 @@ def context_for(row):
         "by_phone": ticket.channel == Channel.PHONE,
         "by_email": ticket.channel == Channel.EMAIL,
         "auto_close_days": app_settings.AUTO_CLOSE_AFTER,
+        # The signed link of the resolution being announced (None once reopened, or with CSAT off).
+        "rating_url": _rating_url(ticket) if row.kind == TICKET_RESOLVED else None,
     }
+
+
+def _rating_url(ticket):
+    path = ratinglink.rating_path(ticket)
+    return f"{app_settings.SITE_URL.rstrip('/')}{path}" if path else None
 
 
 def build_email(row, templates, *, inbound_message_id=None, connection=None):

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from .views import customer, downloads, staff
+from .views import customer, downloads, satisfaction, staff
 
 
 class ReferenceConverter:
@@ -33,6 +33,12 @@ urlpatterns = [
     path("tickets/<hdt_reference:reference>/", customer.TicketDetailView.as_view(), name="ticket_detail"),
     path("tickets/<hdt_reference:reference>/close/", customer.TicketCloseView.as_view(), name="ticket_close"),
     path("tickets/<hdt_reference:reference>/reopen/", customer.TicketReopenView.as_view(), name="ticket_reopen"),
+    # The signed rating link of a resolved ticket (works without logging in; GET only shows the form).
+    path(
+        "tickets/<hdt_reference:reference>/rate/<str:token>/",
+        satisfaction.RatingView.as_view(),
+        name="ticket_rate",
+    ),
     path(
         "tickets/<hdt_reference:reference>/attachments/<int:pk>/",
         downloads.AttachmentDownloadView.as_view(),

@@ -19,6 +19,7 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.tags`: staff-only tags; :mod:`.merge`: merging tickets;
 - :mod:`.bulk`: one change to many tickets, with a result for each;
 - :mod:`.housekeeping`: the periodic chores;
+- :mod:`.satisfaction`: the customers' ratings of resolved tickets;
 - :mod:`.email_in`: inbound e-mail (:func:`receive_email`).
 
 The errors are :mod:`helpdesk_tickets.exceptions`' (re-exported here too).
@@ -37,6 +38,8 @@ from ..exceptions import (
     MergeOfClosed,
     MergeRefused,
     OpenTicketLimitReached,
+    RatingLocked,
+    RatingUnavailable,
     TicketClosed,
     TicketNotFound,
     UnknownChange,
@@ -64,6 +67,7 @@ from .merge import check_merge, final_ticket, merge_tickets
 from .outbox import deliver as deliver_outbox
 from .outbox import send_again
 from .outbox import sweep as sweep_outbox
+from .satisfaction import current_rating, drop_ratings, rate_ticket
 from .tags import add_tags, remove_tags, set_tags, tags_by_slug
 from .thread import add_system_note, mark_read, post_reply
 from .tickets import (
@@ -101,6 +105,8 @@ __all__ = [
     "MergeOfClosed",
     "MergeRefused",
     "OpenTicketLimitReached",
+    "RatingLocked",
+    "RatingUnavailable",
     "TicketClosed",
     "TicketNotFound",
     "UnknownChange",
@@ -118,7 +124,9 @@ __all__ = [
     "check_update",
     "close",
     "create_ticket",
+    "current_rating",
     "deliver_outbox",
+    "drop_ratings",
     "final_ticket",
     "find_duplicate",
     "find_offering",
@@ -130,6 +138,7 @@ __all__ = [
     "outbox",
     "post_reply",
     "process_inbound_again",
+    "rate_ticket",
     "receive_email",
     "recompute_open_due_times",
     "remove_tags",

@@ -11,6 +11,7 @@ from ..exceptions import InvalidTransition, TicketClosed, UnknownChange
 from ..models import AgentStatus, Ticket, TicketEvent
 from ..text import duplicate_key
 from . import _transactions as tx
+from . import satisfaction
 
 
 @tx.renamed_actor("by")
@@ -35,6 +36,7 @@ def change_status(ticket, new_status, *, actor):
             return ticket
         now = timezone.now()
         changed = workflow.apply_status(locked, new_status, now)
+        satisfaction.drop_ratings_if_reopened(locked, changed)
         locked.last_activity_at = now
         locked.save(update_fields=sorted(set(changed + ["last_activity_at", "updated_at"])))
         tx.record(locked, TicketEvent.Kind.STATUS_CHANGED, actor, old, new_status)

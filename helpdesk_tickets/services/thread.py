@@ -11,6 +11,7 @@ from ..choices import Status
 from ..exceptions import TicketClosed
 from ..models import Message, Ticket, TicketEvent
 from . import _files
+from . import satisfaction
 from . import _transactions as tx
 from ._input import MAX_BODY_LENGTH, clean_text
 
@@ -65,6 +66,7 @@ def post_reply(*, ticket, actor, body, attachments=(), internal=False):
             new_status = workflow.status_after_reply(old_status, staff=staff)
             if new_status != old_status:
                 changed += workflow.apply_status(locked, new_status, now)
+                satisfaction.drop_ratings_if_reopened(locked, changed)
         locked.save(update_fields=sorted(set(changed)))
         locked.refresh_from_db(fields=["message_count"])
         if locked.status != old_status:
