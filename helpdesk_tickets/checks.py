@@ -45,7 +45,13 @@ def check_settings(app_configs=None, **kwargs):
                 hint="Use one of: " + ", ".join(sorted(storages)),
             )
         )
-    for name in ("MAX_ATTACHMENT_SIZE", "MAX_ATTACHMENTS_PER_MESSAGE", "AUTO_CLOSE_AFTER", "PAGE_SIZE", "CSAT_EDIT_DAYS"):
+    for name in (
+        "MAX_ATTACHMENT_SIZE",
+        "MAX_ATTACHMENTS_PER_MESSAGE",
+        "AUTO_CLOSE_AFTER",
+        "PAGE_SIZE",
+        "CSAT_EDIT_DAYS",
+    ):
         value = getattr(app_settings, name)
         if (
             not isinstance(value, int)

@@ -57,9 +57,7 @@ def rating_path(ticket):
     """The path of ``ticket``'s rating page, or None when it cannot be rated now."""
     if not is_rateable(ticket):
         return None
-    return reverse(
-        "helpdesk_tickets:ticket_rate", kwargs={"reference": ticket.reference, "token": make_token(ticket)}
-    )
+    return reverse("helpdesk_tickets:ticket_rate", kwargs={"reference": ticket.reference, "token": make_token(ticket)})
 
 
 def is_rateable(ticket):

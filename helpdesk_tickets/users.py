@@ -160,6 +160,14 @@ def active_users(users=None):
     return users.filter(is_active=True) if has_field("is_active") else users
 
 
+def by_pks(pks):
+    """``{pk: user}`` of the users with these primary keys (one query; none for no keys)."""
+    pks = list(pks)
+    if not pks:
+        return {}
+    return {user.pk: user for user in get_user_model()._default_manager.filter(pk__in=pks)}
+
+
 def by_username(value):
     """The user whose ``USERNAME_FIELD`` is ``value`` (exactly), or None."""
     try:

@@ -20,8 +20,8 @@ from ..choices import (  # noqa: F401
     TagColour,
 )
 from .agents import AgentStatus, AssignmentCursor, Tag  # noqa: F401
-from .satisfaction import SatisfactionRating  # noqa: F401
 from .mail import BouncedAddress, InboundEmail, OutboundEmail, ThreadMessageId, inbound_upload_to  # noqa: F401
+from .satisfaction import SatisfactionRating  # noqa: F401
 from .tickets import (  # noqa: F401
     Attachment,
     CannedReply,

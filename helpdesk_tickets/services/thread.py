@@ -10,8 +10,7 @@ from .. import notifications, permissions, signals, sla, workflow
 from ..choices import Status
 from ..exceptions import TicketClosed
 from ..models import Message, Ticket, TicketEvent
-from . import _files
-from . import satisfaction
+from . import _files, satisfaction
 from . import _transactions as tx
 from ._input import MAX_BODY_LENGTH, clean_text
 

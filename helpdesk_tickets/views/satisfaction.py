@@ -17,9 +17,9 @@ from django.views import View
 from .. import ratinglink, services
 from ..conf import settings as app_settings
 from ..csp import ContentSecurityPolicyMixin
+from ..exceptions import HelpdeskError
 from ..models import SatisfactionRating, Ticket
 from ..rating_forms import RatingForm
-from ..exceptions import HelpdeskError
 from .errors import REFUSALS, add_service_error, error_text
 
 
