@@ -287,3 +287,15 @@ class MailQuerySet(models.QuerySet):
             return self.all()
         departments = permissions.agent_department_ids(user)
         return self.filter(ticket__department_id__in=departments) if departments else self.none()
+
+
+class RatingQuerySet(models.QuerySet):
+    """Satisfaction ratings: staff see those of their queue (supervisors all); a customer their own tickets'."""
+
+    def visible_to(self, user):
+        if not (user and user.is_authenticated and users.is_active(user)):
+            return self.none()
+        if getattr(user, "is_superuser", False) or permissions.is_supervisor(user):
+            return self.all()
+        departments = permissions.agent_department_ids(user)
+        return self.filter(models.Q(ticket__department_id__in=departments) | models.Q(ticket__requester=user))

@@ -16,16 +16,18 @@ registers every model:
 - :mod:`.records`: messages, attachments, events and idempotency keys, read-only;
 - :mod:`.inbound`: received e-mails, with "process again";
 - :mod:`.outbox`: the outgoing e-mails ("send again") and failing addresses ("clear");
-- :mod:`.agents`: tags and the agents' availability (away, capacity).
+- :mod:`.agents`: tags and the agents' availability (away, capacity);
+- :mod:`.satisfaction`: the customers' satisfaction ratings, read-only.
 """
 
-from . import agents, catalogue, inbound, outbox, records, tickets
+from . import agents, catalogue, inbound, outbox, records, satisfaction, tickets
 from ._shared import MANAGED_FIELDS
 from .agents import AgentStatusAdmin, TagAdmin
 from .catalogue import CannedReplyAdmin, DepartmentAdmin, HolidayAdmin, ProductAdmin, TicketTypeAdmin
 from .inbound import InboundEmailAdmin
 from .outbox import BouncedAddressAdmin, OutboundEmailAdmin
 from .records import AttachmentAdmin, IdempotencyKeyAdmin, MessageAdmin, TicketEventAdmin
+from .satisfaction import SatisfactionRatingAdmin
 from .tickets import TicketAdmin, TicketAdminForm
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "MessageAdmin",
     "OutboundEmailAdmin",
     "ProductAdmin",
+    "SatisfactionRatingAdmin",
     "TagAdmin",
     "TicketAdmin",
     "TicketAdminForm",
@@ -51,5 +54,6 @@ __all__ = [
     "inbound",
     "outbox",
     "records",
+    "satisfaction",
     "tickets",
 ]

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..querysets import RatingQuerySet
 from .tickets import Ticket
 
 #: The scale, lowest first; a score of 4 or 5 counts as satisfied (the usual CSAT share).
@@ -45,6 +46,8 @@ class SatisfactionRating(models.Model):
     )
     created_at = models.DateTimeField(_("rated"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    objects = RatingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("satisfaction rating")

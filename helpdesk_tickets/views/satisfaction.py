@@ -102,3 +102,22 @@ class RatingView(ContentSecurityPolicyMixin, View):
             request, _("Thank you for your rating.") if created else _("Your rating was changed. Thank you.")
         )
         return HttpResponseRedirect(request.path)
+
+
+def thread_context(ticket):
+    """What the ticket pages show of the rating (customer thread and staff view); one query when rateable.
+
+    ``rating_url`` (the signed link, None when the ticket cannot be rated now), ``rating`` (the current
+    one or None), ``rating_form`` (prefilled) and ``rating_editable``.
+    """
+    if not ratinglink.is_rateable(ticket):
+        return {"rating_url": None, "rating": None, "rating_form": None, "rating_editable": False}
+    rating = services.current_rating(ticket)
+    initial = {"score": rating.score, "comment": rating.comment} if rating is not None else {}
+    return {
+        "rating_url": ratinglink.rating_path(ticket),
+        "rating": rating,
+        "rating_form": RatingForm(initial=initial),
+        "rating_editable": rating is None or ratinglink.is_editable(rating, timezone.now()),
+        "rating_edit_until": ratinglink.edit_until(rating) if rating is not None else None,
+    }

@@ -47,6 +47,16 @@
     });
   }
 
+  // Forms marked data-hdt-autosubmit (the dashboard's period) apply a new choice at once;
+  // without JavaScript their button does it.
+  document.querySelectorAll("form[data-hdt-autosubmit]").forEach(function (form) {
+    var button = form.querySelector("[data-hdt-autosubmit-button]");
+    if (button) button.hidden = true;
+    form.querySelectorAll("select").forEach(function (select) {
+      select.addEventListener("change", function () { form.submit(); });
+    });
+  });
+
   // Ctrl/Cmd+Enter sends the reply.
   if (body && body.form) {
     body.addEventListener("keydown", function (event) {
