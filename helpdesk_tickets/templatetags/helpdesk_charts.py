@@ -15,7 +15,7 @@ import math
 from datetime import timedelta
 
 from django import template
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from .helpdesk_tickets import _jalali_date_text, localize_digits, use_jalali
 register = template.Library()
 
 WIDTH, HEIGHT = 640, 240
-MARGIN_AXIS, MARGIN_END, MARGIN_TOP, MARGIN_BOTTOM = 56, 12, 14, 44
+MARGIN_AXIS, MARGIN_END, MARGIN_TOP, MARGIN_BOTTOM = 48, 12, 28, 36
 TICKS = 4
 MAX_X_LABELS = 8
 MAX_LABEL_LENGTH = 16
@@ -35,15 +35,14 @@ MAX_LABEL_LENGTH = 16
 _DURATION_UNITS = ((86400, "days"), (3600, "hours"), (60, "minutes"))
 
 
-def _nice_ceiling(value):
-    """The smallest of 1, 2, 2.5, 5 × 10ⁿ at or above ``value`` (a top tick that divides into four)."""
-    if value <= 0:
-        return 1
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
-            return step * power
-    return 10 * power  # pragma: no cover - the loop always returns
+def _nice_top(value):
+    """The top of an axis of :data:`TICKS` whole steps that holds ``value``: each step 1, 2 or 5 × 10ⁿ."""
+    wanted = max(value, 1) / TICKS
+    power = 10 ** max(0, math.floor(math.log10(wanted)))
+    for step in (1, 2, 5, 10):
+        if wanted <= step * power:
+            return step * power * TICKS
+    return 10 * power * TICKS  # pragma: no cover - the loop always returns
 
 
 def _axis(unit, top_value):
@@ -54,16 +53,14 @@ def _axis(unit, top_value):
         for seconds, name in _DURATION_UNITS:
             if top_value >= 2 * seconds or seconds == 60:
                 titles = {"days": _("days"), "hours": _("hours"), "minutes": _("minutes")}
-                top = _nice_ceiling(top_value / seconds)
-                return seconds, top, titles[name]
-    top = _nice_ceiling(top_value)
-    return 1, max(top, TICKS), ""
+                return seconds, _nice_top(top_value / seconds), titles[name]
+    return 1, _nice_top(top_value), ""
 
 
 def _number(value):
     if value == int(value):
         return localize_digits(int(value))
-    return localize_digits(f"{value:.1f}")
+    return localize_digits(number_format(value, 1))
 
 
 def format_value(unit, value):
@@ -192,7 +189,8 @@ def geometry(chart):
         "top": MARGIN_TOP,
         "label_y": baseline + 18,
         "axis_title": axis_title,
-        "axis_title_x": axis_x + (-4 if rtl else 4),
+        "axis_title_x": axis_x,
+        "axis_title_y": MARGIN_TOP - 12,
         "y_ticks": y_ticks,
         "x_labels": x_labels,
         "bars": bars,
