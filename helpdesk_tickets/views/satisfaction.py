@@ -42,8 +42,9 @@ class RatingView(ContentSecurityPolicyMixin, View):
 
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)
-        # The token is in the URL: never hand it on to another site, never keep the page in a shared cache.
-        response["Referrer-Policy"] = "no-referrer"
+        # The token is in the URL: never hand it on to another site (same-origin still sends
+        # the Origin header that CSRF checks), never keep the page in a shared cache.
+        response["Referrer-Policy"] = "same-origin"
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex"
         return response

@@ -26,7 +26,7 @@ def test_get_shows_the_form_and_records_nothing(cast):
     assert response.status_code == 200
     assert b'name="score"' in response.content
     assert cast.ticket.reference.encode() in response.content
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     # A mail scanner following the e-mail's buttons, every one of them: still nothing recorded.
     for score in range(1, 6):
