@@ -5,14 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ... import users
-from ...models import (
-    Department,
-    Product,
-    TicketType,
-)
-from ..fields import (
-    _seconds,
-)
+from ...models import Department, Product, TicketType
+from ..fields import _seconds
 from .account import UserSerializer
 
 

@@ -8,13 +8,8 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from ... import services
-from ...models import (
-    Attachment,
-    Message,
-)
-from ..fields import (
-    reject_unstorable,
-)
+from ...models import Attachment, Message
+from ..fields import reject_unstorable
 from .account import UserSerializer
 
 

@@ -3,9 +3,7 @@
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from ..fields import (
-    _seconds,
-)
+from ..fields import _seconds
 
 
 class StatsRowSerializer(serializers.Serializer):

@@ -9,16 +9,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from ... import services
-from ...models import (
-    Channel,
-    Department,
-    Priority,
-    Product,
-    Status,
-    Ticket,
-    TicketEvent,
-    TicketType,
-)
+from ...models import Channel, Department, Priority, Product, Status, Ticket, TicketEvent, TicketType
 from ..fields import (
     _SLUG,
     BySlugField,

@@ -7,10 +7,7 @@ from django.views.generic import TemplateView
 
 from ... import services, users
 from ...models import OPEN_STATUSES, Ticket
-from ...staff_forms import (
-    PhoneTicketForm,
-    find_customers,
-)
+from ...staff_forms import PhoneTicketForm, find_customers
 from ..errors import REFUSALS, add_service_error
 from ..mixins import AgentRequiredMixin
 from ._base import staff_departments

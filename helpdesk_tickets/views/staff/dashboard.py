@@ -7,9 +7,7 @@ from django.views.generic import TemplateView
 
 from ... import permissions, services, stats
 from ...models import Status, Ticket
-from ...staff_forms import (
-    DashboardForm,
-)
+from ...staff_forms import DashboardForm
 from ..mixins import AgentRequiredMixin
 from ._base import staff_departments
 

@@ -12,11 +12,7 @@ from ... import exports, services
 from ...conf import settings as app_settings
 from ...filters import STATUS_OPEN, TicketFilterSet, is_reference, queue_sort
 from ...models import AgentStatus, Tag, Ticket
-from ...staff_forms import (
-    BulkActionForm,
-    QueueFilterForm,
-    assignable_users,
-)
+from ...staff_forms import BulkActionForm, QueueFilterForm, assignable_users
 from ..errors import REFUSALS, error_text
 from ..mixins import AgentRequiredMixin
 from ._base import safe_next, staff_departments

@@ -11,11 +11,7 @@ from django.views.generic import TemplateView, View
 from ... import permissions, services
 from ...downloads import raw_email_response
 from ...models import CannedReply, InboundEmail, Message, Status, Tag, Ticket
-from ...staff_forms import (
-    MergeForm,
-    ReplyForm,
-    TicketUpdateForm,
-)
+from ...staff_forms import MergeForm, ReplyForm, TicketUpdateForm
 from ..errors import REFUSALS, add_service_error, error_text
 from ._base import StaffTicketMixin
 
