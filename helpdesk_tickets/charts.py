@@ -55,7 +55,9 @@ class Chart:
 
     @property
     def empty(self):
-        return not any(value for series in self.series for value in series.values if value)
+        """Nothing to draw: no value at all (a measured duration of 0 is a value; a count of 0 is not)."""
+        values = [value for series in self.series for value in series.values if value is not None]
+        return not values if self.unit == DURATION else not any(values)
 
 
 def period_days(days, now=None):

@@ -76,4 +76,5 @@ def test_the_schema_types_the_satisfaction_figures(world):
     assert components["SatisfactionAgent"]["properties"]["agent"]
 
 
-STATS_QUERIES_ONE = 0  # set once wired
+# The token and the supervisor's permissions, the response-time figures, and four for the ratings.
+STATS_QUERIES_ONE = 12

@@ -15,7 +15,8 @@ multipart, and ``null`` only in JSON.
 - :mod:`.tickets`: tickets and their history;
 - :mod:`.messages`: the thread and its attachments;
 - :mod:`.errors`: the documented error answers;
-- :mod:`.stats`: response-time figures.
+- :mod:`.stats`: response-time figures;
+- :mod:`.satisfaction`: the satisfaction (CSAT) figures of ``stats/``.
 """
 
 from .account import DepartmentRefSerializer, MeSerializer, RootSerializer, UserSerializer, person
@@ -29,6 +30,13 @@ from .errors import (
     TicketClosedSerializer,
 )
 from .messages import AttachmentSerializer, MessageCreateMultipartSerializer, MessageCreateSerializer, MessageSerializer
+from .satisfaction import (
+    SatisfactionAgentSerializer,
+    SatisfactionDepartmentSerializer,
+    SatisfactionRowSerializer,
+    SatisfactionSerializer,
+    satisfaction_data,
+)
 from .stats import StatsDepartmentSerializer, StatsRowSerializer, StatsSerializer, stats_row
 from .tickets import (
     ON_BEHALF_CHANNELS,
@@ -56,6 +64,10 @@ __all__ = [
     "OpenTicketLimitSerializer",
     "ProductSerializer",
     "RootSerializer",
+    "SatisfactionAgentSerializer",
+    "SatisfactionDepartmentSerializer",
+    "SatisfactionRowSerializer",
+    "SatisfactionSerializer",
     "StatsDepartmentSerializer",
     "StatsRowSerializer",
     "StatsSerializer",
@@ -68,5 +80,6 @@ __all__ = [
     "TicketUpdateSerializer",
     "UserSerializer",
     "person",
+    "satisfaction_data",
     "stats_row",
 ]

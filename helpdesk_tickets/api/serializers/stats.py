@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from ..fields import _seconds
+from .satisfaction import SatisfactionSerializer
 
 
 class StatsRowSerializer(serializers.Serializer):
@@ -27,6 +28,10 @@ class StatsSerializer(serializers.Serializer):
     until = serializers.DateTimeField()
     overall = StatsRowSerializer()
     departments = StatsDepartmentSerializer(many=True)
+    satisfaction = SatisfactionSerializer(
+        allow_null=True,
+        help_text=gettext_lazy("Customer satisfaction (CSAT) in the period; null when ratings are turned off."),
+    )
 
 
 def stats_row(row):

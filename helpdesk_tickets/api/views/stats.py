@@ -1,9 +1,9 @@
-"""Staff figures: tickets by status and response times."""
+"""Staff figures: tickets by status, response times and satisfaction ratings."""
 
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ... import permissions, stats
+from ... import permissions, satisfaction_stats, stats
 from ...models import Department
 from .. import serializers as s
 from ..permissions import IsHelpdeskStaff
@@ -12,7 +12,7 @@ from ._base import HelpdeskAPIMixin
 
 
 class StatsView(HelpdeskAPIMixin, APIView):
-    """Staff only: tickets by status and response times, per department and overall.
+    """Staff only: tickets by status, response times and satisfaction, per department and overall.
 
     A supervisor gets every department, an agent their own.
     """
@@ -21,7 +21,7 @@ class StatsView(HelpdeskAPIMixin, APIView):
     schema_tags = ["staff"]
 
     @api_schema(
-        summary="Figures: tickets by status, response times",
+        summary="Figures: tickets by status, response times, satisfaction",
         operation_id="get_stats",
         responses={200: s.StatsSerializer},
     )
@@ -44,5 +44,14 @@ class StatsView(HelpdeskAPIMixin, APIView):
                 }
                 for row in result["departments"]
             ],
+            "satisfaction": None,
         }
-        return Response(s.StatsSerializer(data).data)
+        if satisfaction_stats.enabled():
+            # The same departments and period as the figures above.
+            csat = satisfaction_stats.figures(
+                [row["department"] for row in result["departments"]],
+                result["until"] - result["since"],
+                now=result["until"],
+            )
+            data["satisfaction"] = s.satisfaction_data(csat)
+        return Response(s.StatsSerializer(data, context={"request": request}).data)

@@ -13,7 +13,7 @@ data of its own adds a module here and one line there.
 
 from django.db import transaction
 
-from . import accounts, canned_replies, catalogue, tickets
+from . import accounts, canned_replies, catalogue, history, ratings, tickets
 from .accounts import ACCOUNTS, AGENT2_DEPARTMENTS, AGENT_DEPARTMENTS, DEFAULT_PASSWORD, demo_login
 
 __all__ = ["ACCOUNTS", "AGENT2_DEPARTMENTS", "AGENT_DEPARTMENTS", "DEFAULT_PASSWORD", "demo_login", "load"]
@@ -26,4 +26,7 @@ def load(password):
         people = accounts.load(password, departments)
         canned_replies.load(departments)
     people = accounts.reloaded(people)
-    return tickets.load(people)
+    opened = tickets.load(people)
+    opened += history.load(people)
+    ratings.load()
+    return opened

@@ -11,6 +11,7 @@ from ... import permissions, ratelimit, services
 from ...conf import settings as app_settings
 from ...forms import ReplyForm, StatusFilterForm, attachment_limits
 from ...models import Attachment, Message, Ticket
+from .. import satisfaction
 from ..errors import REFUSALS, add_service_error
 from ..mixins import HelpdeskPageMixin
 
@@ -134,6 +135,8 @@ class TicketDetailView(CustomerTicketMixin, HelpdeskPageMixin, TemplateView):
             can_close=permissions.can_close(user, ticket),
             can_reopen=permissions.can_reopen(user, ticket),
         )
+        if permissions.is_requester(user, ticket):
+            context.update(satisfaction.thread_context(ticket))
         return context
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from ... import permissions, services, stats
+from ... import charts, permissions, satisfaction_stats, services, stats
 from ...models import Status, Ticket
 from ...staff_forms import DashboardForm
 from ..mixins import AgentRequiredMixin
@@ -33,5 +33,11 @@ class DashboardView(AgentRequiredMixin, TemplateView):
             right_now=Ticket.objects.in_queue_of(user).open_counts(now=now),
             # Only a supervisor sees departments beyond their own, so only they can see one nobody staffs.
             unstaffed=list(services.unstaffed_departments()) if permissions.is_supervisor(user) else [],
+        )
+        window = timedelta(days=days)
+        satisfaction = satisfaction_stats.figures(departments, window, now) if satisfaction_stats.enabled() else None
+        context.update(
+            satisfaction=satisfaction,
+            charts=charts.dashboard_charts(departments, days, now, satisfaction=satisfaction),
         )
         return context

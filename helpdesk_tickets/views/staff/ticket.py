@@ -12,6 +12,7 @@ from ... import permissions, services
 from ...downloads import raw_email_response
 from ...models import CannedReply, InboundEmail, Message, Status, Tag, Ticket
 from ...staff_forms import MergeForm, ReplyForm, TicketUpdateForm
+from .. import satisfaction
 from ..errors import REFUSALS, add_service_error, error_text
 from ._base import StaffTicketMixin
 
@@ -145,6 +146,7 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
             addable_tags=Tag.objects.usable_in(ticket.department_id).exclude(pk__in=[tag.pk for tag in tags]),
             merge_form=MergeForm(),
         )
+        context.update(satisfaction.thread_context(ticket))
         return context
 
 
