@@ -140,7 +140,9 @@ def test_the_dashboard_shows_charts_and_satisfaction(chromium, live_server, lang
         charts = page.locator("figure.hdt-chart svg")
         assert charts.count() >= 5
         assert charts.first.is_visible()
-        labels = page.locator("figure#hdt-chart-volume .hdt-chart-labels text").all_inner_texts()
+        labels = page.locator("figure#hdt-chart-volume .hdt-chart-labels text").evaluate_all(
+            "nodes => nodes.map(node => node.textContent)"
+        )
         if language == "fa":
             assert labels and all(re.search("[۰-۹]", label) and not re.search("[0-9]", label) for label in labels)
         else:
