@@ -106,6 +106,13 @@ def test_the_rating_link_records_one_rating_and_a_second_get_changes_nothing(pag
     assert rating.score == 5 and rating.ticket_id == ticket.pk
     assert page.locator(".hdt-rating-given").is_visible()
     save(page, "rating-given", language)
+    # The customer's thread shows the rating and offers to change it.
+    log_in(page, live_server, desk["customer"], ticket.get_absolute_url())
+    box = page.locator("#rating")
+    assert box.is_visible() and ("۵" if language == "fa" else "5") in box.inner_text()
+    assert box.locator("input[name=score][value='5']").is_checked()
+    save(page, "thread", language)
+    assert SatisfactionRating.objects.count() == 1
 
 
 def log_in(page, live_server, user, next_url):
@@ -160,5 +167,11 @@ def test_the_dashboard_shows_charts_and_satisfaction(chromium, live_server, lang
         page.goto(live_server.url + ticket.get_staff_url())
         assert page.locator(".hdt-staff-rating").is_visible()
         save(page, "staff-ticket", language)
+        assert serious_violations(page, source) == []
+        # The rating page too (the agent follows the customer's link: it shows, records nothing).
+        page.goto(live_server.url + ratinglink.rating_path(ticket))
+        assert page.locator(".hdt-rating-given").is_visible()
+        assert serious_violations(page, source) == []
+        assert SatisfactionRating.objects.count() == 1
     finally:
         context.close()
