@@ -482,3 +482,8 @@ def test_runs_at_once_warn_and_escalate_once():
     }
     assert OutboundEmail.objects.filter(kind="sla_warning").count() == len(tickets) * len(team.agents)
     assert OutboundEmail.objects.filter(kind="sla_breached").count() == len(tickets) * len(team.agents)
+
+
+def test_the_admin_sets_the_departments_priority_on_breach(admin_client, team):
+    page = admin_client.get(f"/admin/helpdesk_tickets/department/{team.department.pk}/change/").content.decode()
+    assert 'name="breach_priority"' in page and "Raise it one step" in page
