@@ -26,7 +26,7 @@ a constant number of queries per batch, whatever its size.
 import dataclasses
 import uuid
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 
@@ -102,10 +102,24 @@ def escalate(now=None):
             for _batch in range(MAX_BATCHES):
                 batch = list(candidates(step, target, now, before).select_related("department")[:BATCH_SIZE])
                 if batch:
-                    _handle(batch, step, target, now, before, result)
+                    _handle_retrying(batch, step, target, now, before, result)
                 if len(batch) < BATCH_SIZE:
                     break
     return result
+
+
+def _handle_retrying(tickets, step, target, now, before, result):
+    """:func:`_handle`, tried again when the database chose its transaction as a deadlock's victim.
+
+    A service that locks two tickets (a merge) may meet the batch's locks the
+    other way round; the batch, rolled back whole, is simply asked again.
+    """
+    for attempt in range(3):
+        try:
+            return _handle(tickets, step, target, now, before, result)
+        except OperationalError as exc:
+            if attempt == 2 or not tx.is_deadlock(exc) or transaction.get_connection().in_atomic_block:
+                raise
 
 
 def _handle(tickets, step, target, now, before, result):
@@ -153,7 +167,7 @@ def _handle(tickets, step, target, now, before, result):
             )
             for escalation in won
         ]
-        priorities = {}
+        priorities, flagged = {}, 0
         if step == BREACH:
             priorities = _raise_priorities([escalation.ticket for escalation in won], now)
             events += [
@@ -167,7 +181,7 @@ def _handle(tickets, step, target, now, before, result):
                 for pk, (old, new) in priorities.items()
                 if old != new
             ]
-            result.flagged += Ticket.objects.filter(
+            flagged = Ticket.objects.filter(
                 pk__in=[escalation.ticket_id for escalation in won], sla_breached_at__isnull=True
             ).update(sla_breached_at=now)
         TicketEvent.objects.bulk_create(events)
@@ -181,6 +195,7 @@ def _handle(tickets, step, target, now, before, result):
     else:
         result.breached += len(won)
         result.raised += sum(1 for old, new in priorities.values() if old != new)
+        result.flagged += flagged
 
 
 def _qualifies(ticket, step, target, now, before):
