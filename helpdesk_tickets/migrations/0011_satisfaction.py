@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('helpdesk_tickets', '0006_canned_reply_language'),
+        ('helpdesk_tickets', '0008_escalation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
