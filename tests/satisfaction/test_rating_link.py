@@ -110,7 +110,9 @@ def test_the_token_of_one_ticket_does_not_rate_another(cast):
 def test_a_token_made_with_another_salt_is_refused(cast):
     from django.core import signing
 
-    forged = signing.dumps([cast.ticket.reference, ratinglink.resolution_marker(cast.ticket.resolved_at)])
+    forged = signing.Signer().sign_object(
+        [cast.ticket.reference, ratinglink.resolution_marker(cast.ticket.resolved_at)]
+    )
     url = reverse("helpdesk_tickets:ticket_rate", kwargs={"reference": cast.ticket.reference, "token": forged})
     assert Client().post(url, {"score": "1"}).status_code == 404
 
@@ -215,3 +217,7 @@ def test_the_page_answers_with_a_constant_number_of_queries(cast, django_assert_
     client.post(cast.url(), {"score": "4"})
     with django_assert_num_queries(2):
         client.get(cast.url())
+
+
+def test_one_resolution_has_one_link(cast):
+    assert ratinglink.make_token(cast.ticket) == ratinglink.make_token(cast.ticket)
