@@ -2,7 +2,8 @@
 
 :mod:`.tickets` holds the helpdesk domain, :mod:`.mail` the e-mail channel's
 records (inbound mail, the outbox, the Message-IDs of every thread), :mod:`.agents`
-the tags, agents' availability and the round-robin cursor.
+the tags, agents' availability and the round-robin cursor, :mod:`.webhooks` the webhook
+endpoints, deliveries and attempts.
 """
 
 from ..choices import (  # noqa: F401
@@ -34,4 +35,13 @@ from .tickets import (  # noqa: F401
     TranslatedNameMixin,
     attachment_storage,
     attachment_upload_to,
+)
+from .webhooks import (  # noqa: F401
+    TEST_EVENT,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookStatus,
+    new_secret,
 )

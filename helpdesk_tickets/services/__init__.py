@@ -19,7 +19,10 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.tags`: staff-only tags; :mod:`.merge`: merging tickets;
 - :mod:`.bulk`: one change to many tickets, with a result for each;
 - :mod:`.housekeeping`: the periodic chores;
-- :mod:`.email_in`: inbound e-mail (:func:`receive_email`).
+- :mod:`.email_in`: inbound e-mail (:func:`receive_email`);
+- :mod:`.webhook_events` and :mod:`.webhooks`: the events webhooks send and their
+  delivery (``deliver_webhooks``, ``sweep_webhooks``, ``retry_webhooks``,
+  ``send_test_webhook``, ``rotate_webhook_secret``).
 
 The errors are :mod:`helpdesk_tickets.exceptions`' (re-exported here too).
 """
@@ -76,6 +79,11 @@ from .tickets import (
     new_reference,
     validate_offering,
 )
+from .webhook_events import send_test_event as send_test_webhook
+from .webhooks import deliver as deliver_webhooks
+from .webhooks import retry_now as retry_webhooks
+from .webhooks import rotate_secret as rotate_webhook_secret
+from .webhooks import sweep as sweep_webhooks
 
 __all__ = [
     "BULK_CHANGES",
@@ -119,6 +127,7 @@ __all__ = [
     "close",
     "create_ticket",
     "deliver_outbox",
+    "deliver_webhooks",
     "final_ticket",
     "find_duplicate",
     "find_offering",
@@ -136,11 +145,15 @@ __all__ = [
     "reopen",
     "resolve",
     "retry_stale_inbound",
+    "retry_webhooks",
+    "rotate_webhook_secret",
     "send_again",
+    "send_test_webhook",
     "set_assignee",
     "set_away",
     "set_tags",
     "sweep_outbox",
+    "sweep_webhooks",
     "tags_by_slug",
     "tickets_for_bulk",
     "update_ticket",

@@ -3,7 +3,8 @@
 Closes tickets resolved more than ``AUTO_CLOSE_AFTER`` days ago, flags
 tickets past their SLA deadline (one ``sla_breached`` event each) and sweeps
 the outbox: e-mails a crashed worker held go back to the queue, and those
-that are due (say, after the mail server was down) are sent. Meant for cron,
+that are due (say, after the mail server was down) are sent; the webhook
+deliveries likewise. Meant for cron,
 e.g. every minute::
 
     * * * * * /path/to/venv/bin/python manage.py helpdesk_tickets_housekeeping --verbosity 0
@@ -61,6 +62,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Outbox: sent {mail.sent} e-mail(s), {mail.retried} wait for a retry, {mail.failed} failed, "
                 f"{mail.skipped} skipped; took back {mail.released} from stopped workers."
+            )
+        hooks = services.sweep_webhooks()
+        if options["verbosity"] >= 1:
+            self.stdout.write(
+                f"Webhooks: delivered {hooks.sent}, {hooks.retried} wait for a retry, {hooks.failed} failed; "
+                f"took back {hooks.released} from stopped workers."
             )
         if options["delete_orphan_files"]:
             orphans = attachments.delete_orphan_files()
