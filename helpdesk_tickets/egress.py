@@ -88,7 +88,8 @@ def refusal(address):
     address = ipaddress.ip_address(address)
     inner = _embedded_ipv4(address)
     allow_all, networks = _allowed_networks()
-    candidates = [address] if inner is None else [address, inner]
+    # The IPv4 address inside comes first: it says what the address really reaches.
+    candidates = [address] if inner is None else [inner, address]
     listed = (c in network for c in candidates for network in networks if c.version == network.version)
     if any(listed):
         return None

@@ -289,10 +289,10 @@ def retry_now(rows, *, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         chosen = WebhookDelivery.objects.filter(pk__in=pks)
-        count = chosen.filter(status=WebhookStatus.FAILED).update(
+        count = chosen.filter(status=WebhookStatus.PENDING).update(next_attempt_at=now)
+        count += chosen.filter(status=WebhookStatus.FAILED).update(
             status=WebhookStatus.PENDING, attempts=0, next_attempt_at=now
         )
-        count += chosen.filter(status=WebhookStatus.PENDING).update(next_attempt_at=now)
         if count:
             transaction.on_commit(lambda: tasks.enqueue_webhook_delivery(pks), robust=True)
     return count

@@ -57,3 +57,14 @@ def open_ticket(team, **kwargs):
     kwargs.setdefault("subject", "Invoice charged twice")
     kwargs.setdefault("description", "Please refund one of them.")
     return make_ticket(team.customer, kwargs.pop("department", team.department), team.ticket_type, **kwargs)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``committed(work)``: run ``work()`` and what it leaves for after the commit (signals, the delivery task)."""
+
+    def run(work):
+        with django_capture_on_commit_callbacks(execute=True):
+            return work()
+
+    return run
