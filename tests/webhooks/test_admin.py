@@ -23,7 +23,8 @@ def messages_of(response):
 
 def staff_with(*codenames, departments=()):
     user = UserFactory(is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="helpdesk_tickets", codename__in=codenames))
+    chosen = Permission.objects.filter(content_type__app_label="helpdesk_tickets", codename__in=codenames)
+    user.user_permissions.add(*chosen)
     for department in departments:
         department.agents.add(user)
     return client_for(user)
