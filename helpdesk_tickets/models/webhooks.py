@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from .tickets import Department, Ticket
 
 #: The prefix of a Standard Webhooks secret: ``whsec_`` and the base64 of the key.
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # nosec B105 - the format's prefix, not a secret
 #: Bytes of a generated key (the spec asks for 24 to 64).
 SECRET_BYTES = 32
 
