@@ -10,6 +10,7 @@ from datetime import timedelta
 import django
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from helpdesk_tickets import services
@@ -207,22 +208,29 @@ def test_the_ticket_is_found_by_reference_when_it_was_deleted(team, endpoint, re
     assert services.sweep_webhooks().sent == 1
 
 
-def test_threads_deliver_a_backlog_once(team, endpoint, receiver, queued):
-    for n in range(10):
+@pytest.mark.django_db(transaction=True)
+def test_threads_deliver_a_backlog_once(team, endpoint, receiver, queued, settings):
+    """Three workers (threads, each with its own database connection) share a backlog: each event arrives once."""
+    settings.HELPDESK_TICKETS = {**settings.HELPDESK_TICKETS, "WEBHOOK_BATCH_SIZE": 3}
+    for n in range(12):
         queued(lambda n=n: open_ticket(team, subject=f"Question {n}"))
     errors = []
 
     def work():
         try:
-            services.deliver_webhooks(follow_up=False)
+            while services.deliver_webhooks(follow_up=False).claimed:
+                pass
         except Exception as exc:  # reported below
             errors.append(exc)
+        finally:
+            connection.close()
 
-    work()
-    workers = [threading.Thread(target=work) for _ in range(2)]
+    workers = [threading.Thread(target=work) for _ in range(3)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
+    assert errors == []
     ids = [r.headers["webhook-id"] for r in receiver.received]
-    assert len(ids) == len(set(ids))
+    assert len(ids) == len(set(ids)) == 12
+    assert not WebhookDelivery.objects.exclude(status="delivered").exists()
