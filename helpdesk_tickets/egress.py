@@ -19,6 +19,7 @@ edits endpoints talk to services only our network can reach. So
 """
 
 import dataclasses
+import functools
 import http.client
 import ipaddress
 import socket
@@ -169,6 +170,12 @@ class _PinnedHTTPSConnection(_PinnedMixin, http.client.HTTPSConnection):
     pass
 
 
+@functools.cache
+def _tls_context():
+    """The system's CAs, certificates and host names verified (read once per process)."""
+    return ssl.create_default_context()
+
+
 def post(url, body, headers, *, timeout=None):
     """POST ``body`` to ``url`` (checked by :func:`resolve`); returns a :class:`Response`.
 
@@ -186,12 +193,15 @@ def post(url, body, headers, *, timeout=None):
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        if parts.scheme == "https":
-            connection = _PinnedHTTPSConnection(
-                parts.hostname, port, timeout=left, context=ssl.create_default_context(), address=address
-            )
-        else:
-            connection = _PinnedHTTPConnection(parts.hostname, port, timeout=left, address=address)
+        try:
+            if parts.scheme == "https":
+                connection = _PinnedHTTPSConnection(
+                    parts.hostname, port, timeout=left, context=_tls_context(), address=address
+                )
+            else:
+                connection = _PinnedHTTPConnection(parts.hostname, port, timeout=left, address=address)
+        except http.client.InvalidURL as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
         try:
             connection.connect()
         except OSError as exc:
@@ -218,6 +228,6 @@ def _exchange(connection, path, body, headers, deadline, address):
                 break
             chunks.append(chunk)
             size += len(chunk)
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: a path http.client refuses
         raise DeliveryFailed(f"{address}: {type(exc).__name__}: {exc}") from exc
     return Response(answer.status, b"".join(chunks), address, answer.getheader("Location", "") or "")

@@ -191,6 +191,9 @@ def attempt(row, clock):
         log.error, reachable = str(exc), False
     except egress.DeliveryFailed as exc:
         log.error, reachable = str(exc), False
+    except Exception as exc:  # a fault of ours must not leave the batch claimed: this row is retried
+        logger.exception("helpdesk_tickets: webhook delivery %s failed unexpectedly", row.pk)
+        log.error, reachable = f"{type(exc).__name__}: {exc}", True
     else:
         log.status_code, log.response_excerpt = answer.status, _excerpt(answer.body)
         if 300 <= answer.status < 400:

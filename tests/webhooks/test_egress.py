@@ -194,3 +194,13 @@ def test_delivery_reads_the_url_when_sending_so_a_fixed_url_is_used_by_the_retry
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=receiver.url)
     services.deliver_webhooks(now=timezone.now() + timezone.timedelta(seconds=6))
     assert WebhookDelivery.objects.get().status == "delivered" and len(receiver.received) == 1
+
+
+@pytest.mark.django_db
+def test_a_url_http_client_refuses_is_a_failed_attempt_not_a_stuck_batch(team, receiver, committed):
+    # Saved around the admin's validation (the ORM): a space in the path.
+    WebhookEndpoint.objects.create(url=receiver.url + "/a b")
+    committed(lambda: open_ticket(team))
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending" and delivery.claim == "" and "InvalidURL" in delivery.last_error
+    assert receiver.received == []
