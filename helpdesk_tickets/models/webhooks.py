@@ -11,7 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .tickets import Department, Ticket
+from .catalogue import Department
+from .tickets import Ticket
 
 #: The prefix of a Standard Webhooks secret: ``whsec_`` and the base64 of the key.
 SECRET_PREFIX = "whsec_"  # nosec B105 - the format's prefix, not a secret
