@@ -218,3 +218,13 @@ def test_the_body_is_compact_utf8_json(team, endpoint, receiver, committed):
     body = receiver.received[0].body
     assert "صورت‌حساب".encode() in body and b": " not in body
     assert json.loads(body)["data"]["ticket"]["subject"] == "صورت‌حساب دوبار"
+
+
+def test_the_assignment_rule_s_choice_is_sent_with_no_actor(team, endpoint, receiver, committed):
+    team.department.assignment = "round_robin"
+    team.department.save()
+    committed(lambda: open_ticket(team))
+    created, assigned = receiver.events()
+    assert created["type"] == "ticket.created" and assigned["type"] == "ticket.assigned"
+    assert assigned["data"]["actor"] is None and assigned["data"]["new"] == staff_name(team.agent)
+    assert assigned["data"]["ticket"]["assignee"] == staff_name(team.agent)
