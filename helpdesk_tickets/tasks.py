@@ -1,4 +1,4 @@
-"""The tasks that deliver the outbox, for Django's tasks framework.
+"""The tasks that deliver the outbox and escalate, for Django's tasks framework.
 
 ``django.tasks`` on Django 6.0 and later, the ``django-tasks`` backport on
 5.2. Enqueued on the backend ``HELPDESK_TICKETS["TASK_BACKEND"]`` (an alias
@@ -12,8 +12,12 @@ the process that made the change, right after its commit.
   is due (:func:`helpdesk_tickets.services.outbox.sweep`), for a scheduler
   that runs tasks periodically; cron can run ``helpdesk_tickets_housekeeping``
   instead;
-- :func:`deliver_webhooks` and :func:`sweep_webhooks` do the same for the
-  webhook deliveries (:mod:`helpdesk_tickets.services.webhooks`).
+- :func:`escalate_tickets` warns ahead of SLA deadlines and escalates the
+  breaches (:func:`helpdesk_tickets.services.escalation.escalate`), for the
+  same scheduler, every minute or so (or cron and the housekeeping command);
+- :func:`deliver_webhooks` and :func:`sweep_webhooks` deliver and sweep the
+  webhook deliveries as the first two do the outbox
+  (:mod:`helpdesk_tickets.services.webhooks`).
 """
 
 import logging
@@ -46,6 +50,14 @@ def sweep_outbox():
     from .services.outbox import sweep
 
     return sweep().as_dict()
+
+
+@task
+def escalate_tickets():
+    """Warn about the SLA deadlines coming up and escalate the breaches; returns the counts."""
+    from .services.escalation import escalate
+
+    return escalate().as_dict()
 
 
 @task

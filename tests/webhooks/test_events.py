@@ -228,3 +228,15 @@ def test_the_assignment_rule_s_choice_is_sent_with_no_actor(team, endpoint, rece
     assert created["type"] == "ticket.created" and assigned["type"] == "ticket.assigned"
     assert assigned["data"]["actor"] is None and assigned["data"]["new"] == staff_name(team.agent)
     assert assigned["data"]["ticket"]["assignee"] == staff_name(team.agent)
+
+
+def test_the_escalation_run_s_warning_and_breach_reach_the_receiver(team, endpoint, receiver, committed):
+    ticket = committed(lambda: open_ticket(team))
+    due = Ticket.objects.get(pk=ticket.pk).first_response_due
+    committed(lambda: services.escalate(now=due - timedelta(minutes=5)))
+    committed(lambda: services.escalate(now=due + timedelta(minutes=1)))
+    sent = [(e["type"], e["data"].get("target")) for e in receiver.events()]
+    assert ("sla.warning", "first_response") in sent and ("sla.breached", "first_response") in sent
+    assert sent.index(("sla.warning", "first_response")) < sent.index(("sla.breached", "first_response"))
+    for request in receiver.received:
+        verified(request, endpoint)
