@@ -160,7 +160,10 @@ def record(event_type, ticket, data=None, *, internal=False, when=None):
 
 
 def send_test_event(endpoint, *, actor=None):
-    """Queue a ``webhook.test`` delivery to ``endpoint`` (active or not: the admin's "send a test event")."""
+    """Queue a ``webhook.test`` delivery to ``endpoint``, whatever it subscribes to (the admin's "send a test event").
+
+    Like every delivery, it waits while the endpoint is inactive.
+    """
     data = {"endpoint": endpoint.description or None, "actor": (users.public_name(actor) or None) if actor else None}
     return _write([endpoint], TEST_EVENT, payload(TEST_EVENT, data), None)[0]
 
