@@ -19,7 +19,8 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.tags`: staff-only tags; :mod:`.merge`: merging tickets;
 - :mod:`.bulk`: one change to many tickets, with a result for each;
 - :mod:`.housekeeping`: the periodic chores;
-- :mod:`.email_in`: inbound e-mail (:func:`receive_email`).
+- :mod:`.email_in`: inbound e-mail (:func:`receive_email`);
+- :mod:`.presence`: who else has a ticket open, what was written since a page was opened.
 
 The errors are :mod:`helpdesk_tickets.exceptions`' (re-exported here too).
 """
@@ -64,6 +65,7 @@ from .merge import check_merge, final_ticket, merge_tickets
 from .outbox import deliver as deliver_outbox
 from .outbox import send_again
 from .outbox import sweep as sweep_outbox
+from .presence import heartbeat, written_since
 from .tags import add_tags, remove_tags, set_tags, tags_by_slug
 from .thread import add_system_note, mark_read, post_reply
 from .tickets import (
@@ -87,6 +89,8 @@ __all__ = [
     "REFERENCE_LENGTH",
     "UPDATABLE",
     "unstaffed_departments",
+    "heartbeat",
+    "written_since",
     "AttachmentsUnavailable",
     "BulkResult",
     "DuplicateTicket",
