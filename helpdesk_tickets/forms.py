@@ -101,7 +101,7 @@ def attachments_field(label=None):
     field.widget.attrs["data-upload-failed"] = str(
         _("Sending failed (the connection or the server). Your text and files are still here: please try again.")
     )
-    field.widget.attrs["data-kept"] = str(_("Still chosen from your last attempt: no need to choose them again."))
+    field.widget.attrs["data-kept"] = str(_("Still chosen: no need to choose these files again."))
     # Units for the script that lists the chosen files, in the reader's language.
     field.widget.attrs["data-size-units"] = "|".join(
         str(pgettext("file size", unit)) for unit in ("%(size)s bytes", "%(size)s KB", "%(size)s MB", "%(size)s GB")

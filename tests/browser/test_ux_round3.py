@@ -11,7 +11,7 @@ from django.test import override_settings
 from helpdesk_tickets import services
 from helpdesk_tickets.models import Attachment
 from tests.browser import test_ux_round2 as round2
-from tests.factories import make_agent
+from tests.factories import UserFactory, make_agent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -96,7 +96,9 @@ def test_presence_and_a_warning_before_sending_then_the_held_reply_keeps_its_fil
     # The image is shown as a thumbnail that the browser could decode.
     thumb = reza.locator(f"#message-{reply.pk} .hdt-thumb img")
     thumb.wait_for()
-    assert reza.evaluate("(img) => img.complete && img.naturalWidth", thumb.element_handle()) == 40
+    thumb.scroll_into_view_if_needed()  # loaded lazily, once in view
+    reza.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+    assert reza.evaluate("(img) => img.naturalWidth", thumb.element_handle()) == 40
     reza.context.close()
 
 
@@ -142,3 +144,27 @@ def test_the_support_label_is_not_a_tab(page, live_server, language, shop):
     assert page.evaluate(size, label.element_handle()) < page.evaluate(size, tab.element_handle())
     assert label.get_attribute("aria-hidden") == "true"  # the nav's own label names it for screen readers
     assert page.evaluate("(el) => getComputedStyle(el).borderInlineEndStyle", label.element_handle()) == "solid"
+
+
+def test_looking_up_the_caller_keeps_subject_description_and_files(page, live_server, language, shop, tmp_path):
+    caller = UserFactory(username="c-1358", first_name="سارا", last_name="رضایی", email="s1358@example.com")
+    shot = tmp_path / "screen.png"
+    shot.write_bytes(png())
+    log_in(page, live_server, shop["agent"], "/support/staff/new/")
+    # The agent types while the customer talks, attaches the screenshot they mailed, then looks them up.
+    page.fill("#id_subject", "Cannot renew the domain")
+    page.fill("#id_description", "Card refused twice.")
+    page.set_input_files("#id_attachments", [str(shot)])
+    page.fill("#hdt-staff-find", "sara rezaei")
+    page.locator("button[name=lookup]").click()
+    page.locator(f'input[name=requester][value="{caller.pk}"]').wait_for()
+    assert page.locator(f'input[name=requester][value="{caller.pk}"]').is_checked()
+    assert page.input_value("#id_subject") == "Cannot renew the domain"
+    assert page.input_value("#id_description") == "Card refused twice."
+    assert page.evaluate("document.getElementById('id_attachments').files[0].name") == "screen.png"
+    assert page.locator(".hdt-file-kept").is_visible()
+    page.snap("after-lookup")
+    page.locator(".hdt-staff-form button.hdt-staff-button-primary").click()
+    page.wait_for_url(re.compile(r"/support/staff/tickets/HD-\w+/$"))
+    names = Attachment.objects.filter(message__ticket__requester=caller).values_list("original_name", flat=True)
+    assert list(names) == ["screen.png"]

@@ -155,6 +155,14 @@
       var data = new FormData(form);
       var submitter = event.submitter;
       if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+      // A button that only asks for the same form back (the caller lookup): the files are not
+      // uploaded for it, and go back into the form whatever the page says.
+      var keeps = !!(submitter && submitter.hasAttribute("data-hdt-keeps-files"));
+      if (keeps) {
+        kept.forEach(function (entry) {
+          data.delete(entry.name);
+        });
+      }
       var sending = input.getAttribute("data-uploading") || "%(percent)s";
       var say = function (percent) {
         var number = percent;
@@ -178,7 +186,7 @@
         var type = xhr.getResponseHeader("Content-Type") || "";
         if (type.indexOf("text/html") !== 0 || xhr.status >= 500) return failed();
         say(100);
-        window.hdtKeptFiles = kept;
+        window.hdtKeptFiles = { files: kept, always: keeps };
         showPage(xhr.responseText, xhr.responseURL || window.location.href);
       });
       xhr.addEventListener("error", failed);
@@ -204,13 +212,13 @@
     window.scrollTo(0, 0);
   }
 
-  // After the form came back with an error: the files chosen before are chosen again.
+  // After the form came back (an error, a lookup): the files chosen before are chosen again.
   function restoreFiles() {
     var kept = window.hdtKeptFiles;
     window.hdtKeptFiles = null;
-    if (!kept || !window.DataTransfer || !document.querySelector(ERRORS)) return;
+    if (!kept || !window.DataTransfer || !(kept.always || document.querySelector(ERRORS))) return;
     var restored = false;
-    kept.forEach(function (entry) {
+    kept.files.forEach(function (entry) {
       var input = document.querySelector('.hdt input[type=file][name="' + entry.name + '"]');
       if (!input) return;
       var transfer = new DataTransfer();
