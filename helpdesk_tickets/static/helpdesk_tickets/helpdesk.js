@@ -174,7 +174,9 @@
         status(sending.replace("%(percent)s", number), percent);
       };
       var xhr = new XMLHttpRequest();
-      xhr.open("POST", form.action || window.location.href);
+      // The attribute, not form.action, which a field named "action" would shadow.
+      var target = submitter && submitter.hasAttribute("formaction") ? submitter.formAction : form.getAttribute("action");
+      xhr.open("POST", target || window.location.href);
       xhr.upload.addEventListener("progress", function (progress) {
         if (progress.lengthComputable) say(Math.min(99, Math.floor((progress.loaded / progress.total) * 100)));
       });
