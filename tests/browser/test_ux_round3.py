@@ -11,6 +11,7 @@ from django.test import override_settings
 from helpdesk_tickets import services, users
 from helpdesk_tickets.models import Attachment
 from tests.browser import test_ux_round2 as round2
+from tests.browser.axe import axe_source, serious_violations
 from tests.factories import UserFactory, make_agent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,8 +33,9 @@ def png(width=40, height=24):
 
 
 def new_tab(chromium, language, width=1366, height=900):
+    # bypass_csp: axe-core is injected by the test, not by the page.
     context = chromium.new_context(
-        locale={"fa": "fa-IR", "en": "en-US"}[language], viewport={"width": width, "height": height}
+        locale={"fa": "fa-IR", "en": "en-US"}[language], viewport={"width": width, "height": height}, bypass_csp=True
     )
     context.set_default_timeout(10_000)
     # Heartbeats every half second instead of fifteen: the test waits for them.
@@ -55,6 +57,7 @@ def open_ticket(shop, **kwargs):
 def test_presence_and_a_warning_before_sending_then_the_held_reply_keeps_its_files(
     chromium, live_server, language, shop, tmp_path
 ):
+    axe = axe_source()
     ticket = open_ticket(shop)
     colleague = make_agent(shop["sales"], username="mina", first_name="Mina", last_name="Rahimi")
     shot = tmp_path / "screen.png"
@@ -78,6 +81,7 @@ def test_presence_and_a_warning_before_sending_then_the_held_reply_keeps_its_fil
     warning = reza.locator(".hdt-staff-presence-warning")
     warning.wait_for()
     assert warning.locator("a").get_attribute("target") == "_blank"
+    assert serious_violations(reza, axe) == []
 
     # Sending anyway: held, the new message shown, the text AND the file still there.
     reza.locator("button[data-public]").click()
@@ -99,6 +103,7 @@ def test_presence_and_a_warning_before_sending_then_the_held_reply_keeps_its_fil
     thumb.scroll_into_view_if_needed()  # loaded lazily, once in view
     reza.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
     assert reza.evaluate("(img) => img.naturalWidth", thumb.element_handle()) == 40
+    assert serious_violations(reza, axe) == []
     reza.context.close()
 
 
