@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from .views import customer, downloads, staff
+from .views import customer, downloads, presence, staff
 
 
 class ReferenceConverter:
@@ -38,6 +38,11 @@ urlpatterns = [
         downloads.AttachmentDownloadView.as_view(),
         name="attachment_download",
     ),
+    path(
+        "tickets/<hdt_reference:reference>/attachments/<int:pk>/preview/",
+        downloads.AttachmentDownloadView.as_view(inline=True),
+        name="attachment_preview",
+    ),
     # Staff workspace
     path("staff/", staff.QueueView.as_view(), name="staff_queue"),
     path("staff/dashboard/", staff.DashboardView.as_view(), name="staff_dashboard"),
@@ -47,6 +52,11 @@ urlpatterns = [
     path("staff/away/", staff.AwayView.as_view(), name="staff_away"),
     path("staff/new/", staff.PhoneTicketCreateView.as_view(), name="staff_ticket_create"),
     path("staff/tickets/<hdt_reference:reference>/", staff.StaffTicketDetailView.as_view(), name="staff_ticket_detail"),
+    path(
+        "staff/tickets/<hdt_reference:reference>/presence/",
+        presence.TicketPresenceView.as_view(),
+        name="staff_ticket_presence",
+    ),
     path(
         "staff/tickets/<hdt_reference:reference>/emails/<int:pk>/",
         staff.StaffInboundEmailView.as_view(),

@@ -24,6 +24,7 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.webhook_events` and :mod:`.webhooks`: the events webhooks send and their
   delivery (``deliver_webhooks``, ``sweep_webhooks``, ``retry_webhooks``,
   ``send_test_webhook``, ``rotate_webhook_secret``).
+- :mod:`.presence`: who else has a ticket open, what was written since a page was opened.
 
 The errors are :mod:`helpdesk_tickets.exceptions`' (re-exported here too).
 """
@@ -69,6 +70,7 @@ from .merge import check_merge, final_ticket, merge_tickets
 from .outbox import deliver as deliver_outbox
 from .outbox import send_again
 from .outbox import sweep as sweep_outbox
+from .presence import heartbeat, written_since
 from .tags import add_tags, remove_tags, set_tags, tags_by_slug
 from .thread import add_system_note, mark_read, post_reply
 from .tickets import (
@@ -97,6 +99,8 @@ __all__ = [
     "REFERENCE_LENGTH",
     "UPDATABLE",
     "unstaffed_departments",
+    "heartbeat",
+    "written_since",
     "AttachmentsUnavailable",
     "BulkResult",
     "DuplicateTicket",
