@@ -16,14 +16,16 @@ registers every model:
 - :mod:`.records`: messages, attachments, events and idempotency keys, read-only;
 - :mod:`.inbound`: received e-mails, with "process again";
 - :mod:`.outbox`: the outgoing e-mails ("send again") and failing addresses ("clear");
-- :mod:`.agents`: tags and the agents' availability (away, capacity).
+- :mod:`.agents`: tags and the agents' availability (away, capacity);
+- :mod:`.knowledge`: the knowledge base's articles (with a preview) and the tickets they saved.
 """
 
-from . import agents, catalogue, inbound, outbox, records, tickets
+from . import agents, catalogue, inbound, knowledge, outbox, records, tickets
 from ._shared import MANAGED_FIELDS
 from .agents import AgentStatusAdmin, TagAdmin
 from .catalogue import CannedReplyAdmin, DepartmentAdmin, HolidayAdmin, ProductAdmin, TicketTypeAdmin
 from .inbound import InboundEmailAdmin
+from .knowledge import ArticleAdmin, ArticleDeflectionAdmin
 from .outbox import BouncedAddressAdmin, OutboundEmailAdmin
 from .records import AttachmentAdmin, IdempotencyKeyAdmin, MessageAdmin, TicketEventAdmin
 from .tickets import TicketAdmin, TicketAdminForm
@@ -31,6 +33,8 @@ from .tickets import TicketAdmin, TicketAdminForm
 __all__ = [
     "MANAGED_FIELDS",
     "AgentStatusAdmin",
+    "ArticleAdmin",
+    "ArticleDeflectionAdmin",
     "AttachmentAdmin",
     "BouncedAddressAdmin",
     "CannedReplyAdmin",
@@ -49,6 +53,7 @@ __all__ = [
     "agents",
     "catalogue",
     "inbound",
+    "knowledge",
     "outbox",
     "records",
     "tickets",

@@ -2,7 +2,8 @@
 
 :mod:`.tickets` holds the helpdesk domain, :mod:`.mail` the e-mail channel's
 records (inbound mail, the outbox, the Message-IDs of every thread), :mod:`.agents`
-the tags, agents' availability and the round-robin cursor.
+the tags, agents' availability and the round-robin cursor, :mod:`.knowledge`
+the knowledge base's articles and the tickets they saved.
 """
 
 from ..choices import (  # noqa: F401
@@ -19,6 +20,7 @@ from ..choices import (  # noqa: F401
     TagColour,
 )
 from .agents import AgentStatus, AssignmentCursor, Tag  # noqa: F401
+from .knowledge import ARTICLE_LANGUAGES, Article, ArticleDeflection  # noqa: F401
 from .mail import BouncedAddress, InboundEmail, OutboundEmail, ThreadMessageId, inbound_upload_to  # noqa: F401
 from .tickets import (  # noqa: F401
     Attachment,

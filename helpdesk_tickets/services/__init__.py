@@ -19,6 +19,7 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.tags`: staff-only tags; :mod:`.merge`: merging tickets;
 - :mod:`.bulk`: one change to many tickets, with a result for each;
 - :mod:`.housekeeping`: the periodic chores;
+- :mod:`.knowledge`: article suggestions, "this answered my question";
 - :mod:`.email_in`: inbound e-mail (:func:`receive_email`).
 
 The errors are :mod:`helpdesk_tickets.exceptions`' (re-exported here too).
@@ -60,6 +61,7 @@ from .handling import (
     update_ticket,
 )
 from .housekeeping import auto_close_resolved, flag_breaches, recompute_open_due_times
+from .knowledge import SUGGESTION_LIMIT, deflections_by_article, record_article_helped, suggest_articles
 from .merge import check_merge, final_ticket, merge_tickets
 from .outbox import deliver as deliver_outbox
 from .outbox import send_again
@@ -85,6 +87,7 @@ __all__ = [
     "REFERENCE_ALPHABET",
     "REFERENCE_ATTEMPTS",
     "REFERENCE_LENGTH",
+    "SUGGESTION_LIMIT",
     "UPDATABLE",
     "unstaffed_departments",
     "AttachmentsUnavailable",
@@ -118,6 +121,7 @@ __all__ = [
     "check_update",
     "close",
     "create_ticket",
+    "deflections_by_article",
     "deliver_outbox",
     "final_ticket",
     "find_duplicate",
@@ -131,6 +135,7 @@ __all__ = [
     "post_reply",
     "process_inbound_again",
     "receive_email",
+    "record_article_helped",
     "recompute_open_due_times",
     "remove_tags",
     "reopen",
@@ -141,6 +146,7 @@ __all__ = [
     "set_away",
     "set_tags",
     "sweep_outbox",
+    "suggest_articles",
     "tags_by_slug",
     "tickets_for_bulk",
     "update_ticket",
