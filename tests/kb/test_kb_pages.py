@@ -60,7 +60,8 @@ def test_the_body_is_rendered_sanitised(customer):
     make_article(
         slug="x",
         title_en="Steps",
-        body_en="1. Open **Billing**\n2. [Pay](https://pay.example)\n\n<script>alert(1)</script> [x](javascript:alert(1))",
+        body_en="1. Open **Billing**\n2. [Pay](https://pay.example)\n\n"
+        "<script>alert(1)</script> [x](javascript:alert(1))",
     )
     html = page(customer, reverse("helpdesk_tickets:kb_article", args=["x"]))
     assert "<strong>Billing</strong>" in html
