@@ -11,8 +11,8 @@ the suggestions on the Send-ticket form compare against.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, ExpressionWrapper, Value, When
-from django.db.models.functions import Concat
+from django.db.models import Case, ExpressionWrapper, Q, Value, When
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -24,8 +24,32 @@ from .tickets import Department, Product
 
 #: The languages an article is written in, the first the fallback of the second and vice versa.
 ARTICLE_LANGUAGES = ("fa", "en")
+#: How many words of a subject are paired up for the suggestions' "two words in common" on PostgreSQL.
+SUGGEST_PAIR_TERMS = 6
+#: PostgreSQL's ``ts_rank`` is kept as whole millionths in ``rank``.
+RANK_SCALE = 1_000_000
 #: Letters of an article's body shown in lists.
 EXCERPT_LENGTH = 180
+
+
+class _StoredVector(models.Expression):
+    """A ``tsvector`` column of the article that migration 0010 adds on PostgreSQL only (not a model field).
+
+    ``search_vector`` (``search_title`` weighted A, ``search_body`` B) and
+    ``search_title_vector`` are generated and stored by PostgreSQL, each with
+    a GIN index: matching and ranking read them instead of parsing the text
+    of every matching article again.
+    """
+
+    def __init__(self, column):
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(output_field=SearchVectorField())
+        self.column = column
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.base_table)
+        return f"{table}.{connection.ops.quote_name(self.column)}", []
 
 
 def _linked_to(through, column, value):
@@ -53,17 +77,24 @@ class ArticleQuerySet(models.QuerySet):
         """Articles about ``product`` (those linked to no product concern every one)."""
         return self.filter(_linked_to(Article.products.through, "product", product))
 
-    def search(self, query):
+    def search(self, query, *, suggest=False):
         """Articles sharing a word with ``query``, best first (``rank``); none when it has no word to search.
 
         Both sides get the same Persian normalisation (:func:`~helpdesk_tickets.text.word_text`:
         Arabic and Persian yeh/kaf, Persian, Arabic-Indic and Latin digits,
         zero-width joiners), and a word of three letters or more also matches
-        the start of a longer one (the customer may still be typing it); a
-        title word counts double. On PostgreSQL this is full-text search
-        (``simple`` configuration: no stemming, which would mangle Persian)
-        through the GIN index of migration 0010, ranked by ``ts_rank``;
-        elsewhere a portable token-overlap score on the same words.
+        the start of a longer one (the customer may still be typing it).
+
+        ``suggest``: only the articles worth suggesting for a subject being
+        typed, those sharing a word with their title or two words with their
+        text (the rule of the look-alike tickets: one subject word, or two
+        of the description).
+
+        On PostgreSQL this is full-text search (``simple`` configuration: no
+        stemming, which would mangle Persian) on the stored vectors of
+        migration 0010 through their GIN indexes, ranked by ``ts_rank`` (title
+        words weigh more); elsewhere a token-overlap score on the same words
+        (2 for a word of the title, 1 for one of the text).
         """
         from django.db import connections
 
@@ -71,40 +102,52 @@ class ArticleQuerySet(models.QuerySet):
         if not terms:
             return self.none()
         if connections[self.db].vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-            # Each word as a quoted prefix lexeme: word_text holds only \w characters, nothing to escape.
-            tsquery = SearchQuery(
-                " | ".join(f"'{term}'" + (":*" if len(term) >= 3 else "") for term in terms),
-                config="simple",
-                search_type="raw",
-            )
-            matched = SearchVector("search_title", "search_body", config="simple")  # the index's expression
-            weighted = SearchVector("search_title", config="simple", weight="A") + SearchVector(
-                "search_body", config="simple", weight="B"
-            )
-            return (
-                self.alias(_hdt_search=matched)
-                .filter(_hdt_search=tsquery)
-                .annotate(rank=SearchRank(weighted, tsquery))
-                .order_by("-rank", "-updated_at", "-id")
-            )
+            return self._search_postgresql(terms, suggest)
         text = models.TextField()
         title = Concat(Value(" "), "search_title", Value(" "), output_field=text)
         body = Concat(Value(" "), "search_body", Value(" "), output_field=text)
-        score = Value(0.0)
+        score = Value(0)
         for term in terms:
             # " term" starts a word; " term " is the whole word (short terms must match whole).
             needle = f" {term}" if len(term) >= 3 else f" {term} "
             score += Case(
-                When(_hdt_title__contains=needle, then=Value(2.0)),
-                When(_hdt_body__contains=needle, then=Value(1.0)),
-                default=Value(0.0),
+                When(_hdt_title__contains=needle, then=Value(2)),
+                When(_hdt_body__contains=needle, then=Value(1)),
+                default=Value(0),
             )
         return (
             self.alias(_hdt_title=title, _hdt_body=body)
-            .annotate(rank=ExpressionWrapper(score, output_field=models.FloatField()))
-            .filter(rank__gt=0)
+            .annotate(rank=ExpressionWrapper(score, output_field=models.IntegerField()))
+            .filter(rank__gte=2 if suggest else 1)
+            .order_by("-rank", "-updated_at", "-id")
+        )
+
+    def _search_postgresql(self, terms, suggest):
+        from itertools import combinations
+
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        def tsquery(text):
+            return SearchQuery(text, config="simple", search_type="raw")
+
+        # Each word as a quoted (prefix) lexeme: word_text holds only \w characters, nothing to escape.
+        lexemes = [f"'{term}'" + (":*" if len(term) >= 3 else "") for term in terms]
+        any_word = tsquery(" | ".join(lexemes))
+        vector = _StoredVector("search_vector")
+        if suggest:
+            # A word of the title (its own small vector), or two of the article: each an index lookup, so
+            # only the few articles that qualify have their (large) vector read to rank them.
+            matches = Q(_hdt_title_vector=any_word)
+            pairs = [f"({a} & {b})" for a, b in combinations(lexemes[:SUGGEST_PAIR_TERMS], 2)]
+            if pairs:
+                matches |= Q(_hdt_vector=tsquery(" | ".join(pairs)))
+        else:
+            matches = Q(_hdt_vector=any_word)
+        return (
+            self.alias(_hdt_vector=vector, _hdt_title_vector=_StoredVector("search_title_vector"))
+            .filter(matches)
+            # A whole number (millionths), so that a page's cursor compares exactly (ts_rank is a float4).
+            .annotate(rank=Cast(SearchRank(vector, any_word) * RANK_SCALE, models.IntegerField()))
             .order_by("-rank", "-updated_at", "-id")
         )
 
@@ -156,8 +199,7 @@ class Article(models.Model):
         return self.display_title
 
     def save(self, *args, **kwargs):
-        self.search_title = word_text(f"{self.title_fa} {self.title_en}")
-        self.search_body = word_text(f"{markdown_text(self.body_fa)} {markdown_text(self.body_en)}")
+        self.set_search_text()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"title_fa", "title_en", "body_fa", "body_en"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "search_title", "search_body"}
@@ -165,6 +207,11 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("helpdesk_tickets:kb_article", kwargs={"slug": self.slug})
+
+    def set_search_text(self):
+        """Fill ``search_title`` and ``search_body`` from the titles and bodies (``save`` does; ``bulk_create`` not)."""
+        self.search_title = word_text(f"{self.title_fa} {self.title_en}")
+        self.search_body = word_text(f"{markdown_text(self.body_fa)} {markdown_text(self.body_en)}")
 
     def clean(self):
         if not (self.title_fa.strip() or self.title_en.strip()):

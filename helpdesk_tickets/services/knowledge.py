@@ -25,7 +25,7 @@ def suggest_articles(query, *, department=None, user=None, limit=SUGGESTION_LIMI
     articles = Article.objects.visible_to(user)
     if department is not None:
         articles = articles.offered_in(department)
-    return list(articles.search(query)[:limit])
+    return list(articles.search(query, suggest=True)[:limit])
 
 
 def record_article_helped(article, *, actor, department=None):

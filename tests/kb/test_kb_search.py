@@ -76,6 +76,16 @@ def test_suggestions_are_published_articles_of_the_department_or_of_all():
     assert sorted(slugs(services.suggest_articles("invoice"))) == ["billing", "everyone", "tech"]
 
 
+def test_a_suggestion_shares_a_title_word_or_two_words_with_the_subject():
+    make_article(slug="title", title_en="Renewing a domain", body_en="Open the panel.")
+    make_article(slug="two", title_en="Transfers", body_en="A domain transfer needs the auth code.")
+    make_article(slug="one", title_en="Codes", body_en="Every domain has a code.")
+    assert slugs(services.suggest_articles("domain")) == ["title"]
+    assert sorted(slugs(services.suggest_articles("domain transfer"))) == ["title", "two"]
+    # The search page and the API find a single word of the text too.
+    assert sorted(slugs(Article.objects.search("domain"))) == ["one", "title", "two"]
+
+
 def test_suggestions_are_limited():
     for n in range(services.SUGGESTION_LIMIT + 3):
         make_article(title_en=f"Backup number {n}")
@@ -95,7 +105,9 @@ def test_postgresql_search_is_full_text_through_the_gin_index():
     make_article(slug="a", title_fa="پرداخت فاکتور")
     queryset = Article.objects.search("فاكتور")
     sql = str(queryset.query)
-    assert "to_tsvector" in sql and "ts_rank" in sql
+    assert '"search_vector" @@' in sql and "ts_rank" in sql and "to_tsvector" not in sql
+    suggest = Article.objects.search("فاكتور پرداخت", suggest=True)
+    assert '"search_title_vector" @@' in str(suggest.query) and slugs(suggest) == ["a"]
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")  # a table of one row is read whole otherwise
         plan = queryset.explain()
@@ -109,4 +121,4 @@ def test_elsewhere_the_fallback_scores_token_overlap():
     make_article(slug="a", title_en="Invoice")
     queryset = Article.objects.search("invoice")
     assert "to_tsvector" not in str(queryset.query)
-    assert [(a.slug, a.rank) for a in queryset] == [("a", 2.0)]
+    assert [(a.slug, a.rank) for a in queryset] == [("a", 2)]
