@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..markup import markdown_text
 from ..text import search_terms, word_text
-from .tickets import Department, Product
+from .catalogue import Department, Product
 
 #: The languages an article is written in, the first the fallback of the second and vice versa.
 ARTICLE_LANGUAGES = ("fa", "en")
