@@ -61,7 +61,13 @@ from .handling import (
     update_ticket,
 )
 from .housekeeping import auto_close_resolved, flag_breaches, recompute_open_due_times
-from .knowledge import SUGGESTION_LIMIT, deflections_by_article, record_article_helped, suggest_articles
+from .knowledge import (
+    SUGGESTION_LIMIT,
+    SUGGESTION_MIN_LETTERS,
+    deflections_by_article,
+    record_article_helped,
+    suggest_articles,
+)
 from .merge import check_merge, final_ticket, merge_tickets
 from .outbox import deliver as deliver_outbox
 from .outbox import send_again
@@ -88,6 +94,7 @@ __all__ = [
     "REFERENCE_ATTEMPTS",
     "REFERENCE_LENGTH",
     "SUGGESTION_LIMIT",
+    "SUGGESTION_MIN_LETTERS",
     "UPDATABLE",
     "unstaffed_departments",
     "AttachmentsUnavailable",

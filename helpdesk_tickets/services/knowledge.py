@@ -10,18 +10,24 @@ from django.db import transaction
 from django.db.models import Count, F
 
 from .. import signals
+from ..text import search_terms
 from ..models import Article, ArticleDeflection
 from . import _transactions as tx
 
 #: How many articles the Send-ticket form suggests at most.
 SUGGESTION_LIMIT = 5
+#: Below this many letters (all search words together) nothing is suggested: too little to tell.
+SUGGESTION_MIN_LETTERS = 3
 
 
 def suggest_articles(query, *, department=None, user=None, limit=SUGGESTION_LIMIT):
     """The published articles that best match ``query`` (what the customer typed as the subject), best first.
 
-    With ``department``, only the articles about it (or about every department).
+    With ``department``, only the articles about it (or about every department). Nothing for a
+    subject of fewer than :data:`SUGGESTION_MIN_LETTERS` letters (stopwords aside).
     """
+    if sum(len(term) for term in search_terms(query)) < SUGGESTION_MIN_LETTERS:
+        return []
     articles = Article.objects.visible_to(user)
     if department is not None:
         articles = articles.offered_in(department)

@@ -20,12 +20,7 @@ from .. import services
 from ..conf import settings as app_settings
 from ..markup import render_markdown
 from ..models import Article, Department, Product
-from ..text import search_terms
 from .mixins import HelpdeskPageMixin
-
-#: Below this many letters (all search words together) nothing is suggested: too little to tell.
-SUGGEST_MIN_LETTERS = 3
-
 
 def _departments():
     return Department.objects.active().order_by("ordering", "name")
@@ -34,13 +29,6 @@ def _departments():
 def _department_named(slug):
     """The active department ``slug`` names, or None (a stale or made-up value is ignored)."""
     return _departments().filter(slug=slug).first() if slug else None
-
-
-def suggestions_for(user, subject, department):
-    """The articles suggested for ``subject`` on ``department``'s Send-ticket form (none for too little text)."""
-    if sum(len(term) for term in search_terms(subject)) < SUGGEST_MIN_LETTERS:
-        return []
-    return services.suggest_articles(subject, department=department, user=user)
 
 
 class ArticleSearchForm(forms.Form):
@@ -166,7 +154,7 @@ class ArticleSuggestView(HelpdeskPageMixin, View):
         department = _department_named(slug)
         if slug and department is None:
             raise Http404
-        articles = suggestions_for(request.user, request.GET.get("q", ""), department)
+        articles = services.suggest_articles(request.GET.get("q", ""), department=department, user=request.user)
         results = []
         for article in articles:
             url = article.get_absolute_url()
