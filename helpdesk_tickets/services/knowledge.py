@@ -10,8 +10,8 @@ from django.db import transaction
 from django.db.models import Count, F
 
 from .. import signals
-from ..text import search_terms
 from ..models import Article, ArticleDeflection
+from ..text import search_terms
 from . import _transactions as tx
 
 #: How many articles the Send-ticket form suggests at most.

@@ -22,6 +22,7 @@ from ..markup import render_markdown
 from ..models import Article, Department, Product
 from .mixins import HelpdeskPageMixin
 
+
 def _departments():
     return Department.objects.active().order_by("ordering", "name")
 
