@@ -54,7 +54,7 @@ def drop_search_vector(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('helpdesk_tickets', '0006_canned_reply_language'),
+        ('helpdesk_tickets', '0008_escalation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -19,6 +19,7 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.tags`: staff-only tags; :mod:`.merge`: merging tickets;
 - :mod:`.bulk`: one change to many tickets, with a result for each;
 - :mod:`.housekeeping`: the periodic chores;
+- :mod:`.escalation`: warnings ahead of SLA deadlines, and what a breach does (``escalate``);
 - :mod:`.knowledge`: article suggestions, "this answered my question";
 - :mod:`.email_in`: inbound e-mail (:func:`receive_email`).
 
@@ -47,6 +48,7 @@ from ._input import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
 from .assignment import assign_new_ticket, available_agents, is_away, set_away, unstaffed_departments
 from .bulk import BULK_CHANGES, MAX_BULK_TICKETS, BulkResult, bulk_update, tickets_for_bulk
 from .email_in import InboundOutcome, process_inbound_again, receive_email, retry_stale_inbound
+from .escalation import EscalationRun, escalate
 from .handling import (
     UPDATABLE,
     assign,
@@ -100,6 +102,7 @@ __all__ = [
     "AttachmentsUnavailable",
     "BulkResult",
     "DuplicateTicket",
+    "EscalationRun",
     "HelpdeskError",
     "InboundNotRecorded",
     "InboundOutcome",
@@ -131,6 +134,7 @@ __all__ = [
     "deflections_by_article",
     "deliver_outbox",
     "final_ticket",
+    "escalate",
     "find_duplicate",
     "find_offering",
     "flag_breaches",
