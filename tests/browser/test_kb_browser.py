@@ -120,3 +120,28 @@ def test_the_article_page_in_the_readers_language(page, live_server, language, j
     assert page.locator("article.hdt-kb-article").get_attribute("lang") == language
     assert page.locator(".hdt-kb-body strong").count() == 1
     page.snap("article")
+
+
+def test_the_knowledge_base_pages_have_no_serious_accessibility_violation(
+    page, live_server, language, javascript, desk
+):
+    from tests.browser.axe import axe_source, serious_violations
+
+    if not javascript:
+        pytest.skip("axe runs as a script")
+    source = axe_source()
+    text = TEXT[language]
+    log_in(page, live_server, desk["customer"])
+    found = {}
+    page.goto(f"{live_server.url}/support/kb/?q=invoice")
+    found["list"] = serious_violations(page, source)
+    page.goto(f"{live_server.url}/support/kb/failed-payment/")
+    found["article"] = serious_violations(page, source)
+    page.goto(f"{live_server.url}/support/new/technical/bug/")
+    page.locator("#id_subject").press_sequentially(text["subject"], delay=20)
+    page.locator("[data-hdt-articles]").wait_for(state="visible")
+    found["suggestions"] = serious_violations(page, source)
+    page.locator("[data-hdt-articles]").get_by_role("button", name=text["helped"]).first.click()
+    page.wait_for_url(re.compile(r"/answered/"))
+    found["thanks"] = serious_violations(page, source)
+    assert found == {"list": [], "article": [], "suggestions": [], "thanks": []}
