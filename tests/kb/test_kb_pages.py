@@ -51,7 +51,10 @@ def test_the_readers_language_with_the_other_as_fallback(customer):
     assert 'lang="fa"' in english and "فقط فارسی" in english  # no English title: the Persian one, marked so
     persian = page(customer, KB, "fa")
     assert "پرداخت فاکتور" in persian and "Paying an invoice" not in persian
-    detail = page(customer, reverse("helpdesk_tickets:kb_article", args=["fa-only"]), "en")
+    DepartmentFactory(slug="billing")
+    detail = page(customer, reverse("helpdesk_tickets:kb_article", args=["fa-only"]), "en", department="billing")
+    # Opened from Send ticket: its button counts a ticket saved for that department.
+    assert '<input type="hidden" name="department" value="billing">' in detail
     assert '<article class="hdt-kb-article" lang="fa" dir="rtl">' in detail
     assert "not available in your language" in detail
 
