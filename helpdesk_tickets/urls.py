@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from .views import customer, downloads, presence, staff
+from .views import customer, downloads, knowledge, presence, staff
 
 
 class ReferenceConverter:
@@ -43,6 +43,12 @@ urlpatterns = [
         downloads.AttachmentDownloadView.as_view(inline=True),
         name="attachment_preview",
     ),
+    # Knowledge base (Support → Help articles); suggest.json cannot be an article (a slug has no dot)
+    path("kb/", knowledge.ArticleListView.as_view(), name="kb"),
+    path("kb/suggest.json", knowledge.ArticleSuggestView.as_view(), name="kb_suggest"),
+    path("kb/<slug:slug>/", knowledge.ArticleDetailView.as_view(), name="kb_article"),
+    path("kb/<slug:slug>/helped/", knowledge.ArticleHelpedView.as_view(), name="kb_helped"),
+    path("kb/<slug:slug>/answered/", knowledge.ArticleAnsweredView.as_view(), name="kb_answered"),
     # Staff workspace
     path("staff/", staff.QueueView.as_view(), name="staff_queue"),
     path("staff/dashboard/", staff.DashboardView.as_view(), name="staff_dashboard"),

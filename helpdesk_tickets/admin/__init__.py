@@ -18,13 +18,15 @@ registers every model:
 - :mod:`.outbox`: the outgoing e-mails ("send again") and failing addresses ("clear");
 - :mod:`.agents`: tags and the agents' availability (away, capacity);
 - :mod:`.webhooks`: webhook endpoints ("send a test event", "rotate the secret") and deliveries ("retry now").
+- :mod:`.knowledge`: the knowledge base's articles (with a preview) and the tickets they saved.
 """
 
-from . import agents, catalogue, inbound, outbox, records, tickets, webhooks
+from . import agents, catalogue, inbound, knowledge, outbox, records, tickets, webhooks
 from ._shared import MANAGED_FIELDS
 from .agents import AgentStatusAdmin, TagAdmin
 from .catalogue import CannedReplyAdmin, DepartmentAdmin, HolidayAdmin, ProductAdmin, TicketTypeAdmin
 from .inbound import InboundEmailAdmin
+from .knowledge import ArticleAdmin, ArticleDeflectionAdmin
 from .outbox import BouncedAddressAdmin, OutboundEmailAdmin
 from .records import AttachmentAdmin, IdempotencyKeyAdmin, MessageAdmin, TicketEventAdmin
 from .tickets import TicketAdmin, TicketAdminForm
@@ -33,6 +35,8 @@ from .webhooks import WebhookDeliveryAdmin, WebhookEndpointAdmin
 __all__ = [
     "MANAGED_FIELDS",
     "AgentStatusAdmin",
+    "ArticleAdmin",
+    "ArticleDeflectionAdmin",
     "AttachmentAdmin",
     "BouncedAddressAdmin",
     "CannedReplyAdmin",
@@ -53,6 +57,7 @@ __all__ = [
     "agents",
     "catalogue",
     "inbound",
+    "knowledge",
     "outbox",
     "records",
     "tickets",

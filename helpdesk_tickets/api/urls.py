@@ -15,6 +15,7 @@ app_name = "helpdesk_tickets_api"
 
 router = SimpleRouter()
 router.register("tickets", views.TicketViewSet, basename="ticket")
+router.register("articles", views.ArticleViewSet, basename="article")
 
 _ticket = rf"^tickets/(?P<reference>{views.REFERENCE_PATTERN})"
 

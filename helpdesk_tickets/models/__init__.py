@@ -5,7 +5,8 @@ the helpdesk domain (tickets, their thread and history), :mod:`.mail` the e-mail
 records (inbound mail, the outbox, the Message-IDs of every thread), :mod:`.agents`
 the tags, agents' availability and the round-robin cursor, :mod:`.escalation`
 the SLA warnings and breach escalations done, :mod:`.webhooks` the webhook
-endpoints, deliveries and attempts.
+endpoints, deliveries and attempts, :mod:`.knowledge` the knowledge base's
+articles and the tickets they saved.
 """
 
 from ..choices import (  # noqa: F401
@@ -26,6 +27,7 @@ from ..choices import (  # noqa: F401
 from .agents import AgentStatus, AssignmentCursor, Tag  # noqa: F401
 from .catalogue import Department, Product, TicketType, TranslatedNameMixin  # noqa: F401
 from .escalation import SlaEscalation  # noqa: F401
+from .knowledge import ARTICLE_LANGUAGES, Article, ArticleDeflection  # noqa: F401
 from .mail import BouncedAddress, InboundEmail, OutboundEmail, ThreadMessageId, inbound_upload_to  # noqa: F401
 from .tickets import (  # noqa: F401
     Attachment,

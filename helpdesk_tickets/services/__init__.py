@@ -25,6 +25,7 @@ One module per flow; everything is re-exported here, so callers write
   delivery (``deliver_webhooks``, ``sweep_webhooks``, ``retry_webhooks``,
   ``send_test_webhook``, ``rotate_webhook_secret``).
 - :mod:`.presence`: who else has a ticket open, what was written since a page was opened.
+- :mod:`.knowledge`: article suggestions, "this answered my question".
 
 The errors are :mod:`helpdesk_tickets.exceptions`' (re-exported here too).
 """
@@ -66,6 +67,13 @@ from .handling import (
     update_ticket,
 )
 from .housekeeping import auto_close_resolved, flag_breaches, recompute_open_due_times
+from .knowledge import (
+    SUGGESTION_LIMIT,
+    SUGGESTION_MIN_LETTERS,
+    deflections_by_article,
+    record_article_helped,
+    suggest_articles,
+)
 from .merge import check_merge, final_ticket, merge_tickets
 from .outbox import deliver as deliver_outbox
 from .outbox import send_again
@@ -97,6 +105,8 @@ __all__ = [
     "REFERENCE_ALPHABET",
     "REFERENCE_ATTEMPTS",
     "REFERENCE_LENGTH",
+    "SUGGESTION_LIMIT",
+    "SUGGESTION_MIN_LETTERS",
     "UPDATABLE",
     "unstaffed_departments",
     "heartbeat",
@@ -133,6 +143,7 @@ __all__ = [
     "check_update",
     "close",
     "create_ticket",
+    "deflections_by_article",
     "deliver_outbox",
     "deliver_webhooks",
     "final_ticket",
@@ -148,6 +159,7 @@ __all__ = [
     "post_reply",
     "process_inbound_again",
     "receive_email",
+    "record_article_helped",
     "recompute_open_due_times",
     "remove_tags",
     "reopen",
@@ -162,6 +174,7 @@ __all__ = [
     "set_tags",
     "sweep_outbox",
     "sweep_webhooks",
+    "suggest_articles",
     "tags_by_slug",
     "tickets_for_bulk",
     "update_ticket",

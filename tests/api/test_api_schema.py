@@ -26,6 +26,8 @@ SPEC_OPERATIONS = {
     ("get", "/api/departments/"),
     ("get", "/api/ticket-types/"),
     ("get", "/api/products/"),
+    ("get", "/api/articles/"),
+    ("get", "/api/articles/{slug}/"),
     ("get", "/api/me/"),
     ("get", "/api/tickets/"),
     ("post", "/api/tickets/"),

@@ -16,6 +16,7 @@ def _serializers():
 TAGS = [
     {"name": "catalogue", "description": "Where a ticket can go: departments, ticket types and products."},
     {"name": "tickets", "description": "Tickets, their thread, files and audit trail."},
+    {"name": "knowledge-base", "description": "Help articles that may answer a question before it is a ticket."},
     {"name": "staff", "description": "What only agents and supervisors may do."},
     {"name": "account", "description": "The caller."},
 ]

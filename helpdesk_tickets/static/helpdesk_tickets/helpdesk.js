@@ -72,6 +72,85 @@
     if (input.value) lookup();
   }
 
+  // Help articles that may answer the request, while the customer types the subject. The box and the
+  // buttons are the server's markup (includes/article_suggestions.html); "kb_seen" tells the server the
+  // customer has seen the suggestions for what they typed, so Send is not stopped to show them again.
+  function setupArticles(box) {
+    var input = document.getElementById(box.getAttribute("data-source"));
+    if (!input || !window.fetch) return;
+    var form = input.form;
+    var seen = form ? form.querySelector("[data-hdt-articles-seen]") : null;
+    var list = box.querySelector("ul");
+    var timer = null;
+    var lastQuery = null;
+    var controller = null;
+
+    function render(results) {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      results.forEach(function (item) {
+        var li = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = item.url;
+        link.target = "_blank";
+        link.rel = "noopener";
+        link.dir = "auto";
+        link.textContent = item.title;
+        var helped = document.createElement("button");
+        helped.type = "submit";
+        helped.className = "hdt-button hdt-kb-helped-button";
+        helped.setAttribute("form", "hdt-kb-helped");
+        helped.setAttribute("formaction", item.helped_url);
+        helped.textContent = box.getAttribute("data-helped-label");
+        li.appendChild(link);
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(helped);
+        list.appendChild(li);
+      });
+      box.hidden = results.length === 0;
+    }
+
+    function lookup() {
+      var query = input.value.trim();
+      if (query === lastQuery) return;
+      lastQuery = query;
+      if (controller) controller.abort();
+      if (query.length < 3) {
+        render([]);
+        if (seen) seen.value = "1";
+        return;
+      }
+      controller = window.AbortController ? new AbortController() : null;
+      var url =
+        box.getAttribute("data-url") +
+        "?department=" +
+        encodeURIComponent(box.getAttribute("data-department")) +
+        "&q=" +
+        encodeURIComponent(query);
+      fetch(url, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+        signal: controller ? controller.signal : undefined,
+      })
+        .then(function (response) {
+          return response.ok ? response.json() : { results: [] };
+        })
+        .then(function (data) {
+          render(data.results || []);
+          if (seen && input.value.trim() === query) seen.value = "1";
+        })
+        .catch(function () {
+          /* suggestions are a help only: without them the server shows them after Send */
+        });
+    }
+
+    input.addEventListener("input", function () {
+      if (seen) seen.value = "";
+      clearTimeout(timer);
+      timer = setTimeout(lookup, 300);
+    });
+    if (input.value && box.hidden) lookup();
+  }
+
   // One submission per click: a double click does not send the form twice.
   function setupOnce(form) {
     form.addEventListener("submit", function (event) {
@@ -337,6 +416,7 @@
 
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-hdt-similar]"), setupSimilar);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-hdt-articles]"), setupArticles);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-hdt-once]"), setupOnce);
     Array.prototype.forEach.call(document.querySelectorAll(".hdt input[type=file][data-max-size]"), function (input) {
       setupFiles(input);
