@@ -41,6 +41,7 @@ from ._base import (
     idempotent,
     slug_of,
 )
+from .merge import MOVED, MergeActionMixin, moved
 
 _OPEN_A_TICKET = {
     "department": "billing",
@@ -103,7 +104,7 @@ def _matches(header, etag):
     return any(tag.removeprefix("W/") == etag.removeprefix("W/") for tag in parse_etags(header))
 
 
-class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class TicketViewSet(HelpdeskAPIMixin, MergeActionMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Tickets: a customer's own; an agent's departments' (and own); all for a supervisor."""
 
     serializer_class = s.TicketSerializer
@@ -246,13 +247,16 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
         parameters=[REFERENCE_PARAMETER, IF_NONE_MATCH],
         responses={
             200: s.TicketSerializer,
+            301: MOVED,
             304: OpenApiResponse(description="Not modified: the copy whose ETag you sent is current (no body)."),
             404: NOT_FOUND,
         },
-        headers={200: ["ETag"], 304: ["ETag"]},
+        headers={200: ["ETag"], 301: ["Location"], 304: ["ETag"]},
     )
     def retrieve(self, request, *args, **kwargs):
         ticket = self.get_object()
+        if redirect := moved(request, ticket, "ticket-detail"):
+            return redirect
         data = self.ticket_data(ticket)
         etag = self.etag(ticket, data)
         if _matches(request.headers.get("If-None-Match", ""), etag):
