@@ -3,6 +3,7 @@
 import pytest
 
 from helpdesk_tickets import services
+from helpdesk_tickets.api.errors import CODES
 from helpdesk_tickets.models import Status, Ticket
 from tests.agents.helpers import tag
 from tests.factories import make_ticket, token_client
@@ -126,6 +127,7 @@ def test_more_tickets_than_the_limit_is_a_400_with_a_code(world):
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "too_many_tickets" and "tickets" in body and body["detail"]
+    assert CODES["too_many_tickets"] == 400
     response = post(world.client("agent"), {"tickets": too_many[:-1], "status": "in_progress"})
     assert response.status_code == 200 and response.json()["refused"] == services.MAX_BULK_TICKETS
 

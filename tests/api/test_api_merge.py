@@ -3,6 +3,7 @@
 import pytest
 
 from helpdesk_tickets import services
+from helpdesk_tickets.api.errors import CODES
 from helpdesk_tickets.models import Status, Ticket
 from tests.factories import make_ticket, upload
 
@@ -50,6 +51,7 @@ def test_refusals_have_codes(world, setup, status, code):
     response = merge(world.client("agent"), source, into.reference)
     assert response.status_code == status, response.content
     assert response.json()["code"] == code and response.json()["detail"]
+    assert CODES[code] == status
     assert Ticket.objects.get(pk=source.pk).merged_into_id is None
     if setup == "other_customer":
         again = merge(world.client("agent"), source, into.reference, across_requesters=True)
@@ -102,7 +104,7 @@ def test_a_merged_tickets_addresses_answer_301_with_the_final_tickets(world, mer
         assert response.status_code == 301, (suffix, response.content)
         assert response["Location"] == f"http://localhost/api/tickets/{final.reference}/{suffix}"
         body = response.json()
-        assert body["code"] == "merged" and body["merged_into"] == final.reference
+        assert body["code"] == "merged" and body["merged_into"] == final.reference and CODES["merged"] == 301
         assert source.reference in body["detail"]
         followed = client.get(response["Location"])
         assert followed.status_code == 200, (suffix, followed.content)
