@@ -46,7 +46,7 @@ def tags_field():
         many=True,
         read_only=True,
         help_text=gettext_lazy(
-            "The ticket's staff-only tags, by name; always empty for a caller who is not staff for the ticket."
+            "The ticket's staff-only tags, sorted by name; always empty for a caller who is not staff for the ticket."
         ),
     )
 
