@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponseNotModified
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
@@ -124,7 +125,12 @@ class TicketViewSet(HelpdeskAPIMixin, MergeActionMixin, mixins.ListModelMixin, v
 
     def get_queryset(self):
         queryset = Ticket.objects.visible_to(self.request.user)
-        return queryset.for_api_list() if self.action == "list" else queryset.with_related()
+        queryset = queryset.for_api_list() if self.action == "list" else queryset.with_related()
+        return self.with_tags(queryset)
+
+    def with_tags(self, queryset):
+        # Tags are staff-only: fetched (one query for the whole page) only for a caller who may see some.
+        return queryset.with_tags() if permissions.is_agent(self.request.user) else queryset
 
     def get_object(self):
         # Filters and ordering apply to the list only.
@@ -138,7 +144,7 @@ class TicketViewSet(HelpdeskAPIMixin, MergeActionMixin, mixins.ListModelMixin, v
         return self.get_serializer(ticket).data
 
     def _render(self, ticket, status_code=status.HTTP_200_OK):
-        ticket = Ticket.objects.with_related().get(pk=ticket.pk)
+        ticket = self.with_tags(Ticket.objects.with_related()).get(pk=ticket.pk)
         return Response(self.ticket_data(ticket), status=status_code)
 
     def etag(self, ticket, data):
@@ -282,7 +288,8 @@ class TicketViewSet(HelpdeskAPIMixin, MergeActionMixin, mixins.ListModelMixin, v
         },
     )
     def partial_update(self, request, *args, **kwargs):
-        """Staff only: change `status`, `priority`, `assignee` (username or null), `department` (slug).
+        """Staff only: change `status`, `priority`, `assignee` (username or null), `department` (slug),
+        `tags` (slugs: the ticket's tags exactly).
 
         All or nothing; a field that does not exist or cannot be changed here is a 400 naming it.
         """
@@ -291,7 +298,13 @@ class TicketViewSet(HelpdeskAPIMixin, MergeActionMixin, mixins.ListModelMixin, v
             raise PermissionDenied
         serializer = s.TicketUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.update_ticket(ticket, actor=request.user, **serializer.validated_data)
+        changes = dict(serializer.validated_data)
+        slugs = changes.pop("tags", None)
+        with transaction.atomic():
+            services.update_ticket(ticket, actor=request.user, **changes)
+            if slugs is not None:
+                # Read after a department change: the tags must be usable in the ticket's new department.
+                services.set_tags(ticket, services.tags_by_slug(slugs, ticket=ticket), actor=request.user)
         return self._render(ticket)
 
     @api_schema(
