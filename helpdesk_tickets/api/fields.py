@@ -1,6 +1,7 @@
 """Fields of the REST API's serializers: slugs, usernames, and datetimes as DRF writes them."""
 
 import re
+from collections.abc import Mapping
 
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
@@ -25,6 +26,18 @@ def reject_unstorable(value):
     if isinstance(value, str) and ("\x00" in value or _SURROGATE.search(value)):
         raise serializers.ValidationError(_("This text contains a character that is not allowed."))
     return value
+
+
+class RejectUnknownFields:
+    """SPEC §6: a field that does not exist (or cannot be written) is a 400 naming it, never ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(name) for name in data if name not in self.fields)
+            if unknown:
+                message = _("This field does not exist or cannot be changed.")
+                raise serializers.ValidationError({name[:100]: [message] for name in unknown})
+        return super().to_internal_value(data)
 
 
 class BySlugField(serializers.SlugRelatedField):

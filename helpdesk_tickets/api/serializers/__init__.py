@@ -13,6 +13,7 @@ multipart, and ``null`` only in JSON.
 - :mod:`.account`: people, the caller's account, the API root;
 - :mod:`.catalogue`: departments, ticket types, products;
 - :mod:`.tickets`: tickets and their history;
+- :mod:`.agents`: the staff's tools: tags, merging, bulk actions, exports;
 - :mod:`.messages`: the thread and its attachments;
 - :mod:`.errors`: the documented error answers;
 - :mod:`.stats`: response-time figures.

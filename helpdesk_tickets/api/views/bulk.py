@@ -14,10 +14,10 @@ from rest_framework.views import APIView
 
 from ... import services
 from ...models import Tag, Ticket
-from .. import agent_serializers as agents
 from ..parsers import JSONParser
 from ..permissions import IsHelpdeskStaff
 from ..schema import api_schema
+from ..serializers import agents
 from ._base import BAD_REQUEST, HelpdeskAPIMixin
 
 

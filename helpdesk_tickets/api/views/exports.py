@@ -13,10 +13,10 @@ from rest_framework.negotiation import DefaultContentNegotiation
 
 from ... import exports
 from ...models import Ticket
-from .. import agent_serializers as agents
 from ..filters import OnDemandFilterBackend, TicketFilterSet, TicketOrderingFilter
 from ..permissions import IsHelpdeskStaff
 from ..schema import api_schema
+from ..serializers import agents
 from ._base import BAD_REQUEST, HelpdeskAPIMixin
 
 FORMAT_PARAMETER = OpenApiParameter(

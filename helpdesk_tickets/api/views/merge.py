@@ -18,21 +18,13 @@ from rest_framework.reverse import reverse
 
 from ... import permissions, services
 from ...models import Ticket
-from .. import agent_serializers as agents
 from .. import serializers as s
-from ..schema import HEADERS, api_schema
+from ..schema import api_schema
+from ..serializers import agents
 from ._base import BAD_REQUEST, NOT_FOUND, REFERENCE_PARAMETER, error
 
 #: The ``code`` of the 301 of a merged ticket's addresses.
 MERGED = "merged"
-
-HEADERS.setdefault(
-    "Location",
-    {
-        "description": "The same address of the ticket this one was merged into.",
-        "schema": {"type": "string", "format": "uri"},
-    },
-)
 
 MOVED = OpenApiResponse(
     agents.MovedSerializer,
