@@ -45,7 +45,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "example_project"
 RULESETS = Path(__file__).resolve().parent / "openapi"
-DB_NAME = "helpdesk_clients"
+#: The PostgreSQL database of the run; TEST_DB_SUFFIX (as for the tests) keeps parallel runs apart.
+DB_NAME = "helpdesk_clients" + "".join(
+    f"_{suffix}" for suffix in [os.environ.get("TEST_DB_SUFFIX", "")] if re.fullmatch(r"[a-z0-9_]{1,30}", suffix)
+)
 POSTGRES = "postgres://postgres@127.0.0.1:5432/"
 PACKAGE = "helpdesk_client"
 #: The Node tools, pinned (the versions the schema was last checked with).
@@ -544,6 +547,7 @@ def agents_at_scale_journey(api, base, token, customer_token):
         ValidationError,
     )
     from helpdesk_client.models.export_tickets_format import ExportTicketsFormat
+    from helpdesk_client.models.export_tickets_status_item import ExportTicketsStatusItem
     from helpdesk_client.types import File
 
     client = api.AuthenticatedClient(base_url=base, token=token, prefix="Token", raise_on_unexpected_status=True)
@@ -639,7 +643,9 @@ def agents_at_scale_journey(api, base, token, customer_token):
     text = exported.content.decode("utf-8")
     check(text.startswith("\ufeff") and first in text and second in text and third not in text, "CSV export")
     check(exported.headers["Content-Disposition"].startswith("attachment;"), "export Content-Disposition")
-    exported = export_tickets.sync_detailed(client=client, format_=ExportTicketsFormat.XLSX, status=["new"])
+    exported = export_tickets.sync_detailed(
+        client=client, format_=ExportTicketsFormat.XLSX, status=[ExportTicketsStatusItem.NEW]
+    )
     check(exported.status_code == 200 and exported.content.startswith(b"PK"), "XLSX export")
     refused = export_tickets.sync_detailed(client=customer)
     check(refused.status_code == 403, "a customer exported")
