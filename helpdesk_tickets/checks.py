@@ -76,6 +76,13 @@ def check_settings(app_configs=None, **kwargs):
         value = getattr(app_settings, name)
         if not isinstance(value, timedelta) or value <= timedelta(0):
             errors.append(_error(f"{SETTING_NAME}['{name}'] must be a positive timedelta, not {value!r}.", "E005"))
+    before = app_settings.SLA_WARNING_BEFORE
+    if before is not None and (not isinstance(before, timedelta) or before <= timedelta(0)):
+        errors.append(
+            _error(
+                f"{SETTING_NAME}['SLA_WARNING_BEFORE'] must be None or a positive timedelta, not {before!r}.", "E005"
+            )
+        )
     exts = app_settings.ALLOWED_ATTACHMENT_EXTENSIONS
     if isinstance(exts, str) or not all(isinstance(e, str) and e for e in exts):
         errors.append(_error(f"{SETTING_NAME}['ALLOWED_ATTACHMENT_EXTENSIONS'] must be a list of extensions.", "E006"))

@@ -66,6 +66,9 @@ DEFAULTS = {
     # The portal shows a measured response time only from this many answered
     # tickets in the window on; with fewer it states the department's target.
     "RESPONSE_TIME_MIN_SAMPLE": 10,
+    # How long before a first-response or resolution deadline the assignee (else the
+    # department's agents) is warned, in clock time; None: no warnings (escalation).
+    "SLA_WARNING_BEFORE": timedelta(minutes=15),
     # How long computed figures are cached (seconds).
     "STATS_CACHE_SECONDS": 60,
     # Resolved tickets are closed after this many days (housekeeping command).

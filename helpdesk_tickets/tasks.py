@@ -1,4 +1,4 @@
-"""The tasks that deliver the outbox, for Django's tasks framework.
+"""The tasks that deliver the outbox and escalate, for Django's tasks framework.
 
 ``django.tasks`` on Django 6.0 and later, the ``django-tasks`` backport on
 5.2. Enqueued on the backend ``HELPDESK_TICKETS["TASK_BACKEND"]`` (an alias
@@ -11,7 +11,10 @@ the process that made the change, right after its commit.
 - :func:`sweep_outbox` takes back rows a crashed worker held and sends what
   is due (:func:`helpdesk_tickets.services.outbox.sweep`), for a scheduler
   that runs tasks periodically; cron can run ``helpdesk_tickets_housekeeping``
-  instead.
+  instead;
+- :func:`escalate_tickets` warns ahead of SLA deadlines and escalates the
+  breaches (:func:`helpdesk_tickets.services.escalation.escalate`), for the
+  same scheduler, every minute or so (or cron and the housekeeping command).
 """
 
 import logging
@@ -44,6 +47,14 @@ def sweep_outbox():
     from .services.outbox import sweep
 
     return sweep().as_dict()
+
+
+@task
+def escalate_tickets():
+    """Warn about the SLA deadlines coming up and escalate the breaches; returns the counts."""
+    from .services.escalation import escalate
+
+    return escalate().as_dict()
 
 
 def backend():

@@ -19,6 +19,7 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.tags`: staff-only tags; :mod:`.merge`: merging tickets;
 - :mod:`.bulk`: one change to many tickets, with a result for each;
 - :mod:`.housekeeping`: the periodic chores;
+- :mod:`.escalation`: warnings ahead of SLA deadlines, and what a breach does (``escalate``);
 - :mod:`.email_in`: inbound e-mail (:func:`receive_email`).
 
 The errors are :mod:`helpdesk_tickets.exceptions`' (re-exported here too).
@@ -46,6 +47,7 @@ from ._input import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
 from .assignment import assign_new_ticket, available_agents, is_away, set_away, unstaffed_departments
 from .bulk import BULK_CHANGES, MAX_BULK_TICKETS, BulkResult, bulk_update, tickets_for_bulk
 from .email_in import InboundOutcome, process_inbound_again, receive_email, retry_stale_inbound
+from .escalation import EscalationRun, escalate
 from .handling import (
     UPDATABLE,
     assign,
@@ -90,6 +92,7 @@ __all__ = [
     "AttachmentsUnavailable",
     "BulkResult",
     "DuplicateTicket",
+    "EscalationRun",
     "HelpdeskError",
     "InboundNotRecorded",
     "InboundOutcome",
@@ -120,6 +123,7 @@ __all__ = [
     "create_ticket",
     "deliver_outbox",
     "final_ticket",
+    "escalate",
     "find_duplicate",
     "find_offering",
     "flag_breaches",

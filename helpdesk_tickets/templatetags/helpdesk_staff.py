@@ -137,9 +137,22 @@ def hdt_staff_get(mapping, key):
 
 @register.filter
 def hdt_staff_event_change(event):
-    """``old → new`` of a history entry, with statuses and priorities in the reader's language."""
-    from ..models import Priority, Status, TicketEvent
+    """``old → new`` of a history entry, with statuses and priorities in the reader's language;
+    the deadline and due time of an SLA warning or breach."""
+    from ..models import Priority, SlaTarget, Status, TicketEvent
 
+    if event.kind in (TicketEvent.Kind.SLA_WARNING, TicketEvent.Kind.SLA_BREACHED):
+        # The escalation's: which deadline, and its due time (older breach flags name neither).
+        if event.old_value not in SlaTarget.values:
+            return ""
+        try:
+            due = datetime.fromisoformat(event.new_value)
+        except ValueError:
+            return SlaTarget(event.old_value).label
+        return _("%(deadline)s, due %(due)s") % {
+            "deadline": SlaTarget(event.old_value).label,
+            "due": hdt_staff_datetime(due),
+        }
     labels = {TicketEvent.Kind.STATUS_CHANGED: Status, TicketEvent.Kind.PRIORITY_CHANGED: Priority}.get(event.kind)
 
     def show(value):

@@ -1,8 +1,10 @@
 """``manage.py helpdesk_tickets_housekeeping``: the periodic chores of the helpdesk.
 
-Closes tickets resolved more than ``AUTO_CLOSE_AFTER`` days ago, flags
-tickets past their SLA deadline (one ``sla_breached`` event each) and sweeps
-the outbox: e-mails a crashed worker held go back to the queue, and those
+Closes tickets resolved more than ``AUTO_CLOSE_AFTER`` days ago, escalates
+(a warning ``SLA_WARNING_BEFORE`` ahead of each deadline; on a breach an
+``sla_breached`` event, the department's priority rise and an e-mail, once
+per deadline and due time; see ``services.escalate``), flags tickets that
+finished past their SLA deadline and sweeps the outbox: e-mails a crashed worker held go back to the queue, and those
 that are due (say, after the mail server was down) are sent. Meant for cron,
 e.g. every minute::
 
@@ -28,7 +30,8 @@ from ... import attachments, services
 
 class Command(BaseCommand):
     help = (
-        "Close long-resolved tickets, flag SLA breaches and send the e-mails that are due. "
+        "Close long-resolved tickets, warn ahead of SLA deadlines, escalate and flag breaches, and send the "
+        "e-mails that are due. "
         "Idempotent; run it from cron every minute."
     )
 
@@ -52,9 +55,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"Moved the SLA deadlines of {moved} open ticket(s).")
         # The services work through the tickets batch by batch themselves.
         closed = services.auto_close_resolved()
-        flagged = services.flag_breaches()
+        # Escalation flags the breaches of open tickets itself; flag_breaches()
+        # then those that finished late.
+        escalation = services.escalate()
+        flagged = escalation.flagged + services.flag_breaches()
         if options["verbosity"] >= 1:
             self.stdout.write(f"Closed {closed} resolved ticket(s); flagged {flagged} SLA breach(es).")
+            self.stdout.write(
+                f"Escalation: warned about {escalation.warned} deadline(s) coming up, escalated "
+                f"{escalation.breached} breach(es), raised {escalation.raised} priority(ies)."
+            )
         # After the chores, whose changes may have written e-mails of their own.
         mail = services.sweep_outbox()
         if options["verbosity"] >= 1:
