@@ -12,6 +12,9 @@ from rest_framework.settings import api_settings
 
 from .. import users
 
+#: Pattern of a ticket reference: the `{reference}` path segment (checked by the URLconf before any
+#: lookup) and a reference in a request body.
+REFERENCE_PATTERN = r"[A-Za-z0-9-]{1,32}"
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}\Z")
 # Lone surrogates cannot be stored by any backend (and are never real text).
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -17,10 +17,10 @@ from rest_framework import serializers
 
 from ... import permissions, services
 from ...models import Priority, Status, TagColour
-from ..fields import RejectUnknownFields, UsernameField
+from ..fields import REFERENCE_PATTERN, RejectUnknownFields, UsernameField
 
-#: A ticket reference in a request body (the URL pattern of ``{reference}``).
-REFERENCE_RE = re.compile(r"^[A-Za-z0-9-]{1,32}\Z")
+#: A ticket reference in a request body.
+REFERENCE_RE = re.compile(rf"^{REFERENCE_PATTERN}\Z")
 #: Tags one request names at most, per list.
 MAX_TAGS_PER_REQUEST = 50
 #: The code of the 400 for a bulk action over more than ``MAX_BULK_TICKETS`` tickets.
@@ -87,7 +87,7 @@ def write_tags_field():
     )
 
 
-@extend_schema_field({"type": "string", "pattern": REFERENCE_RE.pattern.replace("\\Z", "$"), "maxLength": 32})
+@extend_schema_field({"type": "string", "pattern": f"^{REFERENCE_PATTERN}$", "maxLength": 32})
 class _ReferenceField(serializers.CharField):
     """A ticket reference, as the schema's pattern says it (no spaces around it), in either case."""
 
@@ -125,10 +125,6 @@ class MovedSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = _MergedCode()
     merged_into = serializers.CharField(help_text="Reference of the ticket it is in now.")
-
-
-#: The changes a bulk action may make, as the request names them.
-BULK_CHANGE_FIELDS = ("assignee", "status", "priority", "add_tags", "remove_tags", "merge_into")
 
 
 class BulkActionSerializer(RejectUnknownFields, serializers.Serializer):
@@ -169,9 +165,9 @@ class BulkActionSerializer(RejectUnknownFields, serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate(self, attrs):
-        if not any(name in attrs for name in BULK_CHANGE_FIELDS):
+        if not any(name in attrs for name in services.BULK_CHANGES):
             raise serializers.ValidationError(
-                _("Name the change to make: one or more of %(fields)s.") % {"fields": ", ".join(BULK_CHANGE_FIELDS)}
+                _("Name the change to make: one or more of %(fields)s.") % {"fields": ", ".join(services.BULK_CHANGES)}
             )
         if "merge_into" in attrs and attrs["merge_into"] in attrs["tickets"]:
             raise serializers.ValidationError({"merge_into": [_("A ticket cannot be merged into itself.")]})
