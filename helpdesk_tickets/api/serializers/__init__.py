@@ -14,6 +14,7 @@ multipart, and ``null`` only in JSON.
 - :mod:`.catalogue`: departments, ticket types, products;
 - :mod:`.articles`: the knowledge base's articles;
 - :mod:`.tickets`: tickets and their history;
+- :mod:`.agents`: the staff's tools: tags, merging, bulk actions, exports;
 - :mod:`.messages`: the thread and its attachments;
 - :mod:`.errors`: the documented error answers;
 - :mod:`.stats`: response-time figures.
