@@ -14,7 +14,10 @@ the process that made the change, right after its commit.
   instead;
 - :func:`escalate_tickets` warns ahead of SLA deadlines and escalates the
   breaches (:func:`helpdesk_tickets.services.escalation.escalate`), for the
-  same scheduler, every minute or so (or cron and the housekeeping command).
+  same scheduler, every minute or so (or cron and the housekeeping command);
+- :func:`deliver_webhooks` and :func:`sweep_webhooks` deliver and sweep the
+  webhook deliveries as the first two do the outbox
+  (:mod:`helpdesk_tickets.services.webhooks`).
 """
 
 import logging
@@ -57,6 +60,22 @@ def escalate_tickets():
     return escalate().as_dict()
 
 
+@task
+def deliver_webhooks(ids: list[int] | None = None):
+    """Send the webhook deliveries ``ids`` (those still pending and first of their ticket) and others due."""
+    from .services.webhooks import deliver
+
+    return deliver(ids).as_dict()
+
+
+@task
+def sweep_webhooks():
+    """Release stale webhook claims and send what is due; returns the counts."""
+    from .services.webhooks import sweep
+
+    return sweep().as_dict()
+
+
 def backend():
     """The task backend that delivers the outbox."""
     return task_backends[app_settings.TASK_BACKEND]
@@ -77,11 +96,21 @@ def enqueue_delivery(ids=None, *, run_after=None):
     loses nothing: the rows stay pending, and the next delivery or
     ``helpdesk_tickets_housekeeping`` sends them.
     """
+    return _enqueue(deliver_outbox, ids, run_after, "outbox rows")
+
+
+def enqueue_webhook_delivery(ids=None, *, run_after=None):
+    """Enqueue :func:`deliver_webhooks`; returns whether it was enqueued (a failure loses nothing, as above)."""
+    return _enqueue(deliver_webhooks, ids, run_after, "webhook deliveries")
+
+
+def _enqueue(delivery_task, ids, run_after, what):
     try:
-        deliver_outbox.using(backend=app_settings.TASK_BACKEND, run_after=run_after).enqueue(ids)
+        delivery_task.using(backend=app_settings.TASK_BACKEND, run_after=run_after).enqueue(ids)
     except Exception:
         logger.exception(
-            "helpdesk_tickets: could not enqueue the delivery of outbox rows %s; they wait for the next run",
+            "helpdesk_tickets: could not enqueue the delivery of %s %s; they wait for the next run",
+            what,
             ids if ids is not None else "(all due)",
         )
         return False

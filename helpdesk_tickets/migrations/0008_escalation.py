@@ -27,7 +27,7 @@ def record_breaches_already_flagged(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('helpdesk_tickets', '0006_canned_reply_language'),
+        ('helpdesk_tickets', '0007_webhooks'),
     ]
 
     operations = [

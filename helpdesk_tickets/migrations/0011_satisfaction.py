@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('helpdesk_tickets', '0008_escalation'),
+        ('helpdesk_tickets', '0010_knowledge_base'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

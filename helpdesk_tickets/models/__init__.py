@@ -4,7 +4,9 @@
 the helpdesk domain (tickets, their thread and history), :mod:`.mail` the e-mail channel's
 records (inbound mail, the outbox, the Message-IDs of every thread), :mod:`.agents`
 the tags, agents' availability and the round-robin cursor, :mod:`.escalation`
-the SLA warnings and breach escalations done, :mod:`.satisfaction` the customers'
+the SLA warnings and breach escalations done, :mod:`.webhooks` the webhook
+endpoints, deliveries and attempts, :mod:`.knowledge` the knowledge base's
+articles and the tickets they saved, :mod:`.satisfaction` the customers'
 ratings of resolved tickets.
 """
 
@@ -26,6 +28,7 @@ from ..choices import (  # noqa: F401
 from .agents import AgentStatus, AssignmentCursor, Tag  # noqa: F401
 from .catalogue import Department, Product, TicketType, TranslatedNameMixin  # noqa: F401
 from .escalation import SlaEscalation  # noqa: F401
+from .knowledge import ARTICLE_LANGUAGES, Article, ArticleDeflection  # noqa: F401
 from .mail import BouncedAddress, InboundEmail, OutboundEmail, ThreadMessageId, inbound_upload_to  # noqa: F401
 from .satisfaction import SatisfactionRating  # noqa: F401
 from .tickets import (  # noqa: F401
@@ -38,4 +41,13 @@ from .tickets import (  # noqa: F401
     TicketEvent,
     attachment_storage,
     attachment_upload_to,
+)
+from .webhooks import (  # noqa: F401
+    TEST_EVENT,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookStatus,
+    new_secret,
 )

@@ -21,7 +21,12 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.housekeeping`: the periodic chores;
 - :mod:`.satisfaction`: the customers' ratings of resolved tickets;
 - :mod:`.escalation`: warnings ahead of SLA deadlines, and what a breach does (``escalate``);
-- :mod:`.email_in`: inbound e-mail (:func:`receive_email`).
+- :mod:`.email_in`: inbound e-mail (:func:`receive_email`);
+- :mod:`.webhook_events` and :mod:`.webhooks`: the events webhooks send and their
+  delivery (``deliver_webhooks``, ``sweep_webhooks``, ``retry_webhooks``,
+  ``send_test_webhook``, ``rotate_webhook_secret``).
+- :mod:`.presence`: who else has a ticket open, what was written since a page was opened.
+- :mod:`.knowledge`: article suggestions, "this answered my question".
 
 The errors are :mod:`helpdesk_tickets.exceptions`' (re-exported here too).
 """
@@ -65,10 +70,18 @@ from .handling import (
     update_ticket,
 )
 from .housekeeping import auto_close_resolved, flag_breaches, recompute_open_due_times
+from .knowledge import (
+    SUGGESTION_LIMIT,
+    SUGGESTION_MIN_LETTERS,
+    deflections_by_article,
+    record_article_helped,
+    suggest_articles,
+)
 from .merge import check_merge, final_ticket, merge_tickets
 from .outbox import deliver as deliver_outbox
 from .outbox import send_again
 from .outbox import sweep as sweep_outbox
+from .presence import heartbeat, written_since
 from .satisfaction import current_rating, drop_ratings, rate_ticket
 from .tags import add_tags, remove_tags, set_tags, tags_by_slug
 from .thread import add_system_note, mark_read, post_reply
@@ -82,6 +95,11 @@ from .tickets import (
     new_reference,
     validate_offering,
 )
+from .webhook_events import send_test_event as send_test_webhook
+from .webhooks import deliver as deliver_webhooks
+from .webhooks import retry_now as retry_webhooks
+from .webhooks import rotate_secret as rotate_webhook_secret
+from .webhooks import sweep as sweep_webhooks
 
 __all__ = [
     "BULK_CHANGES",
@@ -91,8 +109,12 @@ __all__ = [
     "REFERENCE_ALPHABET",
     "REFERENCE_ATTEMPTS",
     "REFERENCE_LENGTH",
+    "SUGGESTION_LIMIT",
+    "SUGGESTION_MIN_LETTERS",
     "UPDATABLE",
     "unstaffed_departments",
+    "heartbeat",
+    "written_since",
     "AttachmentsUnavailable",
     "BulkResult",
     "DuplicateTicket",
@@ -128,7 +150,9 @@ __all__ = [
     "close",
     "create_ticket",
     "current_rating",
+    "deflections_by_article",
     "deliver_outbox",
+    "deliver_webhooks",
     "drop_ratings",
     "final_ticket",
     "escalate",
@@ -144,16 +168,22 @@ __all__ = [
     "process_inbound_again",
     "rate_ticket",
     "receive_email",
+    "record_article_helped",
     "recompute_open_due_times",
     "remove_tags",
     "reopen",
     "resolve",
     "retry_stale_inbound",
+    "retry_webhooks",
+    "rotate_webhook_secret",
     "send_again",
+    "send_test_webhook",
     "set_assignee",
     "set_away",
     "set_tags",
     "sweep_outbox",
+    "sweep_webhooks",
+    "suggest_articles",
     "tags_by_slug",
     "tickets_for_bulk",
     "update_ticket",

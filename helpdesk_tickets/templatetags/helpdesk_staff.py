@@ -11,6 +11,7 @@ from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
 from .. import sla, users
+from ..services.presence import HEARTBEAT_SECONDS
 from .helpdesk_tickets import localize_digits, use_jalali
 
 register = template.Library()
@@ -195,3 +196,9 @@ def hdt_staff_breakable_email(value):
         else:
             html.append(escape(part))
     return mark_safe("".join(html))  # nosec B308 B703 - every part is escaped above
+
+
+@register.simple_tag
+def hdt_staff_heartbeat_ms():
+    """How often the staff ticket page sends its presence heartbeat, in milliseconds (for staff.js)."""
+    return HEARTBEAT_SECONDS * 1000
