@@ -41,6 +41,9 @@ class Operation:
     #: Run by --quick (the generated-client journey installs Node tools and takes minutes: full runs only).
     quick: bool = True
     higher_is_better: bool = True
+    #: Reads the seeded database of the size measured; otherwise it makes data of its own and runs once
+    #: per database in a run (at the first size).
+    sized: bool = True
 
     def unavailable(self, ctx):
         """Why it cannot run here, or None."""
@@ -51,6 +54,8 @@ class Operation:
             return f"runs on {' and '.join(self.databases)} only"
         if ctx.quick and not self.quick:
             return "full runs only (too slow for --quick)"
+        if not self.sized and not ctx.extra.get("first_of_database", True):
+            return "data of its own: measured once per database, at the first size"
         return None
 
 
@@ -125,17 +130,23 @@ def _scratch_url(ctx, name):
 
 
 @register(
-    "inbound_email", "Inbound e-mail through receive_email (2 processes)", "messages/s", requires=("bench/inbound.py",)
+    "inbound_email",
+    "Inbound e-mail through receive_email (2 processes)",
+    "messages/s",
+    requires=("bench/inbound.py",),
+    sized=False,
 )
 def inbound_email(ctx):
-    messages = 100 if ctx.quick else 1000
+    messages = 60 if ctx.quick else 1000
     url = _scratch_url(ctx, "bench_inbound")
     return _last_json(_python(ctx, "bench/inbound.py", "--messages", messages, "--database-url", url, "--json"))
 
 
-@register("outbox_delivery", "Outbox delivery to a local SMTP server", "e-mails/s", requires=("bench/outbox.py",))
+@register(
+    "outbox_delivery", "Outbox delivery to a local SMTP server", "e-mails/s", requires=("bench/outbox.py",), sized=False
+)
 def outbox_delivery(ctx):
-    emails = 200 if ctx.quick else 2000
+    emails = 100 if ctx.quick else 2000
     env = {"DATABASE_URL": _scratch_url(ctx, "bench_outbox")}
     return _last_json(_python(ctx, "bench/outbox.py", "-n", emails, "--smtp-port", SMTP_PORT, "--json", env=env))
 
@@ -145,6 +156,7 @@ def outbox_delivery(ctx):
     "Webhook fan-out to a local receiver",
     "deliveries/s",
     requires=("bench/webhooks.py",),
+    sized=False,
 )
 def webhook_fanout(ctx):
     deliveries = 200 if ctx.quick else 2000
@@ -162,6 +174,7 @@ def webhook_fanout(ctx):
     "ms",
     requires=("bench/kb_suggest.py",),
     higher_is_better=False,
+    sized=False,
 )
 def kb_suggest(ctx):
     articles, requests = (1000, 100) if ctx.quick else (10_000, 400)
@@ -216,6 +229,7 @@ def round_robin_create(ctx):
     "s",
     quick=False,
     higher_is_better=False,
+    sized=False,
 )
 def client_journey(ctx):
     if not shutil.which("npm"):

@@ -29,7 +29,6 @@ a script that fails, a ticket not created) fails the run.
 import argparse
 import json
 import os
-import platform
 import sqlite3
 import subprocess
 import sys
@@ -48,6 +47,7 @@ sys.path.insert(0, str(BENCH))
 
 import operations  # noqa: E402
 import venvs  # noqa: E402
+from machine import machine, versions  # noqa: E402
 from plans import NEW_TICKET, plan_floor, plan_helpdesk, plan_ours, token  # noqa: E402
 
 
@@ -134,7 +134,10 @@ class Side:
         log(self.name, "seeded", seeded)
         return seeded
 
-    def measure(self, db, plan):
+    def measure(self, db, plan, quick=False):
+        if quick:
+            # A smoke test: no warm-up requests (the first, untimed one and the counted one still run).
+            plan = [{"warmup": 0, **operation} for operation in plan]
         with tempfile.TemporaryDirectory() as tmp:
             plan_path, result_path = Path(tmp) / "plan.json", Path(tmp) / "result.json"
             plan_path.write_text(json.dumps(plan))
@@ -210,37 +213,6 @@ def save(record, results=RESULTS):
     return out
 
 
-def machine():
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        platform.processor(),
-    )
-    memory = next(
-        line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
-    )
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gib": round(int(memory) / 2**20, 1),
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "load_average_at_start": os.getloadavg(),
-    }
-
-
-def versions(python):
-    code = (
-        "import importlib.metadata as m, json;"
-        "print(json.dumps({p: m.version(p) for p in ('Django', 'djangorestframework', 'psycopg') "
-        "+ tuple(x for x in ('django-helpdesk',) if any(d.metadata['Name'] == x for d in m.distributions()))}))"
-    )
-    return json.loads(subprocess.run([python, "-c", code], check=True, capture_output=True, text=True).stdout)
-
-
 def postgres_answers():
     try:
         import psycopg
@@ -282,6 +254,10 @@ def parse_args():
     parser.add_argument("--gunicorn-per-client", type=int, default=50)
     parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument(
+        "--results",
+        help="results folder, with a report of its own (default bench/results and docs/; --quick: in the cache)",
+    )
     parser.add_argument("--list", action="store_true", help="list the operations and whether they can run here")
     parser.add_argument(
         "--throughput-only",
@@ -289,6 +265,7 @@ def parse_args():
         help="measure creation throughput again on the databases as they are (seeded at the one size given)",
     )
     args = parser.parse_args()
+    args.quick_again = False
     if args.quick:
         args.sizes, args.sqlite_sizes = "1000", "1000"
         args.iterations, args.budget = 3, 3
@@ -324,7 +301,7 @@ def list_operations():
         print(f"run   {operation.name:20} {reason or 'available'} ({operation.unit}; {where})")
 
 
-def measure_size(args, db, size, ours, helpdesk, results):
+def measure_size(args, db, size, ours, helpdesk, results, first_of_database=True):
     sides = args.sides.split(",")
     gunicorn_ours = str(Path(sys.executable).parent / "gunicorn")
     log(f"=== {db}, {size} tickets")
@@ -351,6 +328,7 @@ def measure_size(args, db, size, ours, helpdesk, results):
     ours_query = lambda sql, write=False: query(db, ours.dbname, sql, write)  # noqa: E731
     common = {"iterations": args.iterations, "budget": args.budget}
     ctx = operations.Context(db, size, args.quick, ours, lambda name: database_url(db, name), log, token, ours_query)
+    ctx.extra["first_of_database"] = first_of_database
     ctx.extra["throughput"] = lambda port, tag: throughput(
         ours, db, gunicorn_ours, args.gunicorn_clients, args.gunicorn_per_client, port=port, tag=tag
     )
@@ -359,25 +337,28 @@ def measure_size(args, db, size, ours, helpdesk, results):
     if "ours" in sides:
         pages, skipped = operations.plan_pages(ctx, common)
         # The pages that write (bulk changes, creation) come after the reads.
-        record["results"]["ours"] = ours.measure(db, plan_ours(ours_query, args.iterations, args.budget) + pages)
+        record["results"]["ours"] = ours.measure(
+            db, plan_ours(ours_query, args.iterations, args.budget) + pages, args.quick
+        )
         record["skipped_pages"] = skipped
         keep()
     if "floor" in sides:
-        record["results"]["floor"] = ours.measure(db, plan_floor(args.iterations, args.budget))
+        record["results"]["floor"] = ours.measure(db, plan_floor(args.iterations, args.budget), args.quick)
         html = plan_floor(args.iterations, args.budget, queue="/bench-floor/queue.html")
-        record["results"]["floor-html"] = ours.measure(db, html)
+        record["results"]["floor-html"] = ours.measure(db, html, args.quick)
         keep()
     if "ours" in sides and args.ops != "none":
         only = None if args.ops == "all" else set(args.ops.split(","))
         if db != "postgres" or args.no_throughput:
             ctx.extra["throughput"] = None
         operations.run_all(ctx, only=only, save=keep, results=record["operations"])
-    if "django-helpdesk" in sides:
+    if "django-helpdesk" in sides and not args.quick_again:
+        # --quick: django-helpdesk once, on PostgreSQL when it answers (the SQLite pass is for our side).
         record["versions"]["django-helpdesk"] = versions(args.helpdesk_python)
         record["seed"]["django-helpdesk"] = helpdesk.prepare(db, size)
         helpdesk_query = lambda sql: query(db, helpdesk.dbname, sql)  # noqa: E731
         plan = plan_helpdesk(helpdesk_query, size, args.iterations, args.budget, args.helpdesk_api_list_max_size)
-        record["results"]["django-helpdesk"] = helpdesk.measure(db, plan)
+        record["results"]["django-helpdesk"] = helpdesk.measure(db, plan, args.quick)
         keep()
     if db == "postgres" and not args.no_throughput:
         throughputs(args, db, ours, helpdesk, record, keep)
@@ -390,7 +371,9 @@ def throughputs(args, db, ours, helpdesk, record, keep):
     clients, per_client = args.gunicorn_clients, args.gunicorn_per_client
     if "ours" in sides:
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        for name, env in (("ours", None), ("ours-queued", {"BENCH_NOTIFICATIONS": "queued"})):
+        variants = (("ours", None), ("ours-queued", {"BENCH_NOTIFICATIONS": "queued"}))
+        # --quick: the inline variant (the queued one differs in settings only).
+        for name, env in variants[:1] if args.quick else variants:
             record["throughput"][name] = throughput(ours, db, gunicorn, clients, per_client, env=env)
             keep()
     if "django-helpdesk" in sides:
@@ -405,9 +388,12 @@ def main():
         return list_operations()
     bootstrap(args)
     started = time.monotonic()
-    results = RESULTS
-    report_to = {}
-    if args.quick:
+    results = Path(args.results) if args.results else RESULTS
+    # Results elsewhere than bench/results get a report of their own beside them; docs/ stays as it is.
+    report_to = {"results": results, "doc": results / "benchmarks.rst", "static": results / "_static"}
+    if not args.results:
+        report_to = {}
+    if args.quick and not args.results:
         # Figures of a smoke test: beside the virtualenvs, with a report of their own.
         results = venvs.CACHE / "quick" / "results"
         report_to = {"results": results, "doc": venvs.CACHE / "quick" / "benchmarks.rst"}
@@ -428,9 +414,10 @@ def main():
             runs += [("sqlite", int(n)) for n in args.sqlite_sizes.split(",") if n]
         for number, (db, size) in enumerate(runs):
             if args.quick and number:
-                # A smoke test: the operations once (on PostgreSQL when it answers), the pages on both.
-                args.ops = "none"
-            measure_size(args, db, size, ours, helpdesk, results)
+                # A smoke test: the operations once (on PostgreSQL when it answers), our pages on both.
+                args.ops, args.quick_again = "none", True
+            first = all(other != db for other, _ in runs[:number])
+            measure_size(args, db, size, ours, helpdesk, results, first_of_database=first)
 
     import report
 
