@@ -100,12 +100,18 @@ def page(name, label, **options):
     return decorator
 
 
-def _python(ctx, *args, env=None, timeout=1800):
-    """Run one of the benchmark's scripts with our side's Python; its stdout."""
+def _python(ctx, *args, env=None, timeout=1800, bench_settings=True):
+    """Run one of the benchmark's scripts with our side's Python; its stdout.
+
+    ``bench_settings``: with the benchmark's settings and database in the environment (bench/settings.py);
+    without, the script chooses its own (scripts/client_journey.py runs the example project).
+    """
+    if bench_settings:
+        env = {**ctx.ours.env(ctx.db), **(env or {})}
     result = subprocess.run(  # nosec B603 - the benchmark's own scripts
         [ctx.ours.python, *map(str, args)],
         cwd=ROOT,
-        env={**os.environ, **ctx.ours.env(ctx.db), **(env or {})},
+        env={**os.environ, **(env or {})},
         check=True,
         stdout=subprocess.PIPE,
         text=True,
@@ -236,7 +242,16 @@ def client_journey(ctx):
         return {"skipped": "npm is not on PATH"}
     node = Path(ctx.ours.python).parent.parent / "node"
     started = time.monotonic()
-    output = _python(ctx, "scripts/client_journey.py", "--database", ctx.db, "--node-prefix", node, timeout=3600)
+    output = _python(
+        ctx,
+        "scripts/client_journey.py",
+        "--database",
+        ctx.db,
+        "--node-prefix",
+        node,
+        timeout=3600,
+        bench_settings=False,
+    )
     return {"value": round(time.monotonic() - started, 1), "output_tail": output.strip().splitlines()[-12:]}
 
 
