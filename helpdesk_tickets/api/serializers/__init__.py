@@ -12,13 +12,16 @@ multipart, and ``null`` only in JSON.
 
 - :mod:`.account`: people, the caller's account, the API root;
 - :mod:`.catalogue`: departments, ticket types, products;
+- :mod:`.articles`: the knowledge base's articles;
 - :mod:`.tickets`: tickets and their history;
+- :mod:`.agents`: the staff's tools: tags, merging, bulk actions, exports;
 - :mod:`.messages`: the thread and its attachments;
 - :mod:`.errors`: the documented error answers;
 - :mod:`.stats`: response-time figures.
 """
 
 from .account import DepartmentRefSerializer, MeSerializer, RootSerializer, UserSerializer, person
+from .articles import ArticleDetailSerializer, ArticleSerializer
 from .catalogue import DepartmentSerializer, OfferedSerializer, ProductSerializer, TicketTypeSerializer
 from .errors import (
     TICKET_CREATE_CONFLICT,
@@ -42,6 +45,8 @@ from .tickets import (
 __all__ = [
     "ON_BEHALF_CHANNELS",
     "TICKET_CREATE_CONFLICT",
+    "ArticleDetailSerializer",
+    "ArticleSerializer",
     "AttachmentSerializer",
     "DepartmentRefSerializer",
     "DepartmentSerializer",
