@@ -29,6 +29,8 @@ OURS = [
     "django-tasks-db>=0.12",
     "aiosmtpd>=1.4",
     "matplotlib>=3.8",
+    # bench/webhooks.py's receiver checks every delivery's signature with the reference library.
+    "standardwebhooks>=1.0",
     # The generated-client journey (scripts/client_journey.py), as tox's clients env pins it.
     "openapi-python-client==0.29.1",
 ]
