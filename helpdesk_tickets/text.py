@@ -143,3 +143,13 @@ def isolate(value):
     """``value`` between U+2068 and U+2069 (first strong isolate … pop): a Latin reference or subject keeps
     its own order inside Persian text (and the reverse) where no ``<bdi>`` can go (messages, titles)."""
     return f"\u2068{value}\u2069"
+
+
+_LATIN_DIGITS = str.maketrans(
+    {**{chr(0x06F0 + i): str(i) for i in range(10)}, **{chr(0x0660 + i): str(i) for i in range(10)}}
+)
+
+
+def latin_digits(value):
+    """``value`` with Persian and Arabic-Indic digits written as ASCII ones (numbers and dates people type)."""
+    return value.translate(_LATIN_DIGITS)

@@ -11,7 +11,8 @@ attachments and the audit trail are shown read-only.
 Django autodiscovers ``helpdesk_tickets.admin``; importing the modules
 registers every model:
 
-- :mod:`.catalogue`: departments, ticket types, products, holidays, canned replies;
+- :mod:`.catalogue`: departments, ticket types (with their fields, :mod:`.fields`), products, holidays,
+  canned replies;
 - :mod:`.tickets`: tickets (through the services), their thread and trail inline;
 - :mod:`.records`: messages, attachments, events and idempotency keys, read-only;
 - :mod:`.inbound`: received e-mails, with "process again";
@@ -19,7 +20,7 @@ registers every model:
 - :mod:`.agents`: tags and the agents' availability (away, capacity).
 """
 
-from . import agents, catalogue, inbound, outbox, records, tickets
+from . import agents, catalogue, fields, inbound, outbox, records, tickets
 from ._shared import MANAGED_FIELDS
 from .agents import AgentStatusAdmin, TagAdmin
 from .catalogue import CannedReplyAdmin, DepartmentAdmin, HolidayAdmin, ProductAdmin, TicketTypeAdmin
@@ -48,6 +49,7 @@ __all__ = [
     "TicketTypeAdmin",
     "agents",
     "catalogue",
+    "fields",
     "inbound",
     "outbox",
     "records",

@@ -2,7 +2,8 @@
 
 :mod:`.tickets` holds the helpdesk domain, :mod:`.mail` the e-mail channel's
 records (inbound mail, the outbox, the Message-IDs of every thread), :mod:`.agents`
-the tags, agents' availability and the round-robin cursor.
+the tags, agents' availability and the round-robin cursor, :mod:`.fields` the
+fields each ticket type asks for.
 """
 
 from ..choices import (  # noqa: F401
@@ -11,6 +12,7 @@ from ..choices import (  # noqa: F401
     STATUS_TRANSITIONS,
     Assignment,
     Channel,
+    FieldKind,
     InboundStatus,
     MailKind,
     OutboxStatus,
@@ -19,6 +21,7 @@ from ..choices import (  # noqa: F401
     TagColour,
 )
 from .agents import AgentStatus, AssignmentCursor, Tag  # noqa: F401
+from .fields import TicketField  # noqa: F401
 from .mail import BouncedAddress, InboundEmail, OutboundEmail, ThreadMessageId, inbound_upload_to  # noqa: F401
 from .tickets import (  # noqa: F401
     Attachment,
