@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from .views import customer, downloads, staff
+from .views import customer, downloads, staff, staff_fields
 
 
 class ReferenceConverter:
@@ -64,6 +64,11 @@ urlpatterns = [
     ),
     path(
         "staff/tickets/<hdt_reference:reference>/tags/", staff.StaffTicketTagsView.as_view(), name="staff_ticket_tags"
+    ),
+    path(
+        "staff/tickets/<hdt_reference:reference>/fields/",
+        staff_fields.StaffTicketFieldsView.as_view(),
+        name="staff_ticket_fields",
     ),
     path(
         "staff/tickets/<hdt_reference:reference>/merge/",
