@@ -219,6 +219,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
                 description=data["description"],
                 attachments=attachments,
                 channel=channel,
+                fields=data.get("fields"),
             )
             # Rendered as written: the department, type, product and requester
             # are the validated ones, there is no assignee yet.
@@ -233,6 +234,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
             "requester": requester.get_username(),
             "channel": channel,
             "attachments": files_fingerprint(attachments),
+            "fields": data.get("fields") or {},
         }
         return idempotent(request, fingerprint, operation)
 
