@@ -5,7 +5,8 @@ refused value lands on its own field (:func:`views.errors.add_service_error`).
 The forms only collect what was typed; the values are read and checked by
 :mod:`helpdesk_tickets.services.fields`. A date is a native date input in
 English and, in Persian, a text entry of the Jalali date (Persian or Latin
-digits), which the service reads as Jalali by its year.
+digits), which the service reads as Jalali by its year. :func:`fields_context`
+is what the staff ticket page shows of them.
 """
 
 import datetime
@@ -14,8 +15,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from . import permissions
 from .choices import FieldKind
+from .models import TicketField
 from .services.fields import MAX_TEXT_LENGTH, error_key, parse_date
+from .templatetags.helpdesk_fields import field_rows
 from .templatetags.helpdesk_tickets import localize_digits, use_jalali
 
 
@@ -94,3 +98,28 @@ def ticket_field_values(form):
     """``{key: typed value}`` of the ticket fields ``form`` asked (see :func:`add_ticket_fields`)."""
     data = form.cleaned_data
     return {field.key: data.get(error_key(field.key)) for field in getattr(form, "ticket_fields", ())}
+
+
+def type_fields(ticket):
+    """Every field of the ticket's type, inactive ones too (their values stay readable): one query."""
+    return list(TicketField.objects.filter(ticket_type_id=ticket.ticket_type_id).order_by("ordering", "id"))
+
+
+def fields_form(ticket, fields, data=None):
+    """The staff edit of the active fields; nothing is asked as required (an old ticket may lack one)."""
+    form = forms.Form(data, prefix=None)
+    return add_ticket_fields(
+        form, [field for field in fields if field.active], values=ticket.field_values, required=False
+    )
+
+
+def fields_context(ticket, user):
+    """What the staff ticket page shows of the fields (``field_rows``, ``fields_form``); one query."""
+    fields = type_fields(ticket)
+    rows = field_rows(ticket.field_values, fields)
+    editable = permissions.can_manage(user, ticket) and any(field.active for field in fields)
+    return {
+        "field_rows": rows,
+        "fields_missing": [row for row in rows if row.missing],
+        "fields_form": fields_form(ticket, fields) if editable else None,
+    }
