@@ -12,13 +12,14 @@ is what the staff ticket page shows of them.
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from . import permissions
 from .choices import FieldKind
 from .models import TicketField
-from .services.fields import MAX_TEXT_LENGTH, error_key, parse_date
+from .services.fields import MAX_TEXT_LENGTH, asked_fields, error_key, parse_date
 from .templatetags.helpdesk_fields import field_rows
 from .templatetags.helpdesk_tickets import localize_digits, use_jalali
 
@@ -91,6 +92,19 @@ def add_ticket_fields(form, fields, *, values=None, required=None):
         if field.key in values:
             form.initial[name] = values[field.key]
     form.ticket_fields = list(fields)
+    return form
+
+
+def add_chosen_type_fields(form, name="ticket_type"):
+    """Add the fields of the ticket type chosen in ``form``'s select ``name`` (the phone form, where the
+    type is picked on the same page): a first send without them is refused naming each, shown then."""
+    raw = form.data.get(name) if form.is_bound else form.initial.get(name)
+    try:
+        chosen = form.fields[name].clean(raw) if raw else None
+    except ValidationError:
+        chosen = None
+    if chosen is not None:
+        add_ticket_fields(form, asked_fields(chosen))
     return form
 
 
