@@ -1,6 +1,7 @@
 """The public models: ``from helpdesk_tickets.models import Ticket`` (and every other name here).
 
-:mod:`.tickets` holds the helpdesk domain, :mod:`.mail` the e-mail channel's
+:mod:`.catalogue` holds departments, ticket types and products, :mod:`.tickets`
+the helpdesk domain (tickets, their thread and history), :mod:`.mail` the e-mail channel's
 records (inbound mail, the outbox, the Message-IDs of every thread), :mod:`.agents`
 the tags, agents' availability and the round-robin cursor, :mod:`.fields` the
 fields each ticket type asks for.
@@ -21,20 +22,17 @@ from ..choices import (  # noqa: F401
     TagColour,
 )
 from .agents import AgentStatus, AssignmentCursor, Tag  # noqa: F401
+from .catalogue import Department, Product, TicketType, TranslatedNameMixin  # noqa: F401
 from .fields import TicketField  # noqa: F401
 from .mail import BouncedAddress, InboundEmail, OutboundEmail, ThreadMessageId, inbound_upload_to  # noqa: F401
 from .tickets import (  # noqa: F401
     Attachment,
     CannedReply,
-    Department,
     Holiday,
     IdempotencyKey,
     Message,
-    Product,
     Ticket,
     TicketEvent,
-    TicketType,
-    TranslatedNameMixin,
     attachment_storage,
     attachment_upload_to,
 )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import TagColour
 from ..querysets import TagQuerySet
-from .tickets import Department
+from .catalogue import Department
 
 
 class Tag(models.Model):

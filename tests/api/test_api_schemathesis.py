@@ -73,8 +73,9 @@ def api_world(world, settings):
 def _aim(case, world):
     """Point most generated cases at real tickets, files and slugs (chosen from the generated value).
 
-    Returns whether a path parameter or the body's slugs were changed: a negative case is then no
-    longer the one generated (its broken reference or slug may have been replaced).
+    Returns whether a path parameter or the body was changed: a negative case
+    is then no longer the one generated (its broken reference or slug may have
+    been replaced by a valid one).
     """
     params = case.path_parameters or {}
     before = dict(params)
@@ -86,11 +87,11 @@ def _aim(case, world):
             params["reference"] = world.others_ticket.reference
     if "id" in params and isinstance(params["id"], int) and params["id"] % 3:
         params["id"] = world.public_attachment.pk if params["id"] % 3 == 1 else world.internal_attachment.pk
-    mended = False
+    mended_body = False
     if isinstance(case.body, dict) and "department" in case.body and len(str(case.body["department"])) % 2:
         case.body.update(department="billing", ticket_type="question", product="hosting")
-        mended = True
-    return params != before or mended
+        mended_body = True
+    return params != before or mended_body
 
 
 def _headers(world, role):

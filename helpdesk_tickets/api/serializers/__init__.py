@@ -1,0 +1,72 @@
+"""Serializers of the REST API.
+
+Departments, ticket types and products are written by slug. What the service
+layer decides (reference, status, timestamps) is read-only: a client sending
+those fields on create has them ignored. Staff may name the ``requester`` and
+``channel`` of a ticket they open on a customer's behalf.
+
+A request body that may come as JSON or as ``multipart/form-data`` has one
+serializer per media type (``…Serializer`` and ``…MultipartSerializer``), so
+that the schema gives each its own component: files travel only in
+multipart, and ``null`` only in JSON.
+
+- :mod:`.account`: people, the caller's account, the API root;
+- :mod:`.catalogue`: departments, ticket types, products;
+- :mod:`.tickets`: tickets and their history;
+- :mod:`.messages`: the thread and its attachments;
+- :mod:`.errors`: the documented error answers;
+- :mod:`.stats`: response-time figures.
+"""
+
+from .account import DepartmentRefSerializer, MeSerializer, RootSerializer, UserSerializer, person
+from .catalogue import DepartmentSerializer, OfferedSerializer, ProductSerializer, TicketTypeSerializer
+from .errors import (
+    TICKET_CREATE_CONFLICT,
+    DuplicateSerializer,
+    ErrorSerializer,
+    InvalidTransitionSerializer,
+    OpenTicketLimitSerializer,
+    TicketClosedSerializer,
+)
+from .messages import AttachmentSerializer, MessageCreateMultipartSerializer, MessageCreateSerializer, MessageSerializer
+from .stats import StatsDepartmentSerializer, StatsRowSerializer, StatsSerializer, stats_row
+from .tickets import (
+    ON_BEHALF_CHANNELS,
+    TicketCreateMultipartSerializer,
+    TicketCreateSerializer,
+    TicketEventSerializer,
+    TicketSerializer,
+    TicketUpdateSerializer,
+)
+
+__all__ = [
+    "ON_BEHALF_CHANNELS",
+    "TICKET_CREATE_CONFLICT",
+    "AttachmentSerializer",
+    "DepartmentRefSerializer",
+    "DepartmentSerializer",
+    "DuplicateSerializer",
+    "ErrorSerializer",
+    "InvalidTransitionSerializer",
+    "MeSerializer",
+    "MessageCreateMultipartSerializer",
+    "MessageCreateSerializer",
+    "MessageSerializer",
+    "OfferedSerializer",
+    "OpenTicketLimitSerializer",
+    "ProductSerializer",
+    "RootSerializer",
+    "StatsDepartmentSerializer",
+    "StatsRowSerializer",
+    "StatsSerializer",
+    "TicketClosedSerializer",
+    "TicketCreateMultipartSerializer",
+    "TicketCreateSerializer",
+    "TicketEventSerializer",
+    "TicketSerializer",
+    "TicketTypeSerializer",
+    "TicketUpdateSerializer",
+    "UserSerializer",
+    "person",
+    "stats_row",
+]
