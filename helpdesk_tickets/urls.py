@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from .views import customer, downloads, staff, staff_fields
+from .views import customer, downloads, staff
 
 
 class ReferenceConverter:
@@ -67,7 +67,7 @@ urlpatterns = [
     ),
     path(
         "staff/tickets/<hdt_reference:reference>/fields/",
-        staff_fields.StaffTicketFieldsView.as_view(),
+        staff.StaffTicketFieldsView.as_view(),
         name="staff_ticket_fields",
     ),
     path(

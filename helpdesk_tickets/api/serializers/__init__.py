@@ -12,6 +12,7 @@ multipart, and ``null`` only in JSON.
 
 - :mod:`.account`: people, the caller's account, the API root;
 - :mod:`.catalogue`: departments, ticket types, products;
+- :mod:`.ticket_fields`: the ticket types' fields and a ticket's ``fields``;
 - :mod:`.tickets`: tickets and their history;
 - :mod:`.messages`: the thread and its attachments;
 - :mod:`.errors`: the documented error answers;
@@ -30,6 +31,7 @@ from .errors import (
 )
 from .messages import AttachmentSerializer, MessageCreateMultipartSerializer, MessageCreateSerializer, MessageSerializer
 from .stats import StatsDepartmentSerializer, StatsRowSerializer, StatsSerializer, stats_row
+from .ticket_fields import FieldValuesField, FieldValuesTextField, TicketFieldSerializer
 from .tickets import (
     ON_BEHALF_CHANNELS,
     TicketCreateMultipartSerializer,
@@ -47,6 +49,8 @@ __all__ = [
     "DepartmentSerializer",
     "DuplicateSerializer",
     "ErrorSerializer",
+    "FieldValuesField",
+    "FieldValuesTextField",
     "InvalidTransitionSerializer",
     "MeSerializer",
     "MessageCreateMultipartSerializer",
@@ -63,6 +67,7 @@ __all__ = [
     "TicketCreateMultipartSerializer",
     "TicketCreateSerializer",
     "TicketEventSerializer",
+    "TicketFieldSerializer",
     "TicketSerializer",
     "TicketTypeSerializer",
     "TicketUpdateSerializer",

@@ -10,6 +10,7 @@ from django.views.generic import TemplateView, View
 
 from ... import permissions, services
 from ...downloads import raw_email_response
+from ...field_forms import fields_context
 from ...models import CannedReply, InboundEmail, Message, Status, Tag, Ticket
 from ...staff_forms import MergeForm, ReplyForm, TicketUpdateForm
 from ..errors import REFUSALS, add_service_error, error_text
@@ -145,6 +146,7 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
             addable_tags=Tag.objects.usable_in(ticket.department_id).exclude(pk__in=[tag.pk for tag in tags]),
             merge_form=MergeForm(),
         )
+        context.update(fields_context(ticket, self.request.user))
         return context
 
 

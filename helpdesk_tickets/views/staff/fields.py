@@ -5,11 +5,11 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.views.generic import View
 
-from .. import services
-from ..field_forms import fields_form, ticket_field_values, type_fields
-from ..services.fields import error_key
-from .errors import REFUSALS, error_text
-from .staff import StaffTicketMixin
+from ... import services
+from ...field_forms import fields_form, ticket_field_values, type_fields
+from ...services.fields import error_key
+from ..errors import REFUSALS, error_text
+from ._base import StaffTicketMixin
 
 
 class StaffTicketFieldsView(StaffTicketMixin, View):

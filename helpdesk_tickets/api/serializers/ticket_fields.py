@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import FieldKind
+from ...choices import FieldKind
 
 #: A stored value: text and choice a string, number a number, date ``YYYY-MM-DD``, checkbox a boolean.
 VALUE_SCHEMA = {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}
