@@ -70,7 +70,9 @@ def form_field(field, *, required=None):
     if kind == FieldKind.DATE:
         widget = JalaliDateInput() if use_jalali() else NativeDateInput()
         if use_jalali() and not common["help_text"]:
-            common["help_text"] = _("Year/month/day in the Persian calendar, e.g. 1403/05/12.")
+            common["help_text"] = _("Year/month/day in the Persian calendar, e.g. %(example)s.") % {
+                "example": localize_digits("1403/05/12")
+            }
         return forms.CharField(max_length=40, widget=widget, **common)
     if kind == FieldKind.NUMBER:
         return forms.CharField(
