@@ -10,6 +10,9 @@ from tests.fields.helpers import Billing
 pytestmark = pytest.mark.django_db
 
 STEP3 = "/support/new/billing/invoice/"
+#: The staff queue's page without a field filter (session, user, departments, tickets, counts, choices…).
+QUEUE_QUERIES = 14
+API_QUERIES = 6
 
 
 @pytest.fixture
@@ -185,3 +188,36 @@ def test_a_caller_search_keeps_the_typed_field_values(billing):
     data = {**phone_data(billing, invoice_number="INV-9"), "lookup": "1"}
     page = client_for(billing.agent).post("/support/staff/new/", data).content.decode()
     assert 'value="INV-9"' in page
+
+
+def test_the_queue_offers_the_field_filter_and_keeps_its_value(billing):
+    make_ticket(billing.customer, billing.department, billing.ticket_type, fields={"invoice_number": "INV-1001"})
+    page = client_for(billing.agent).get("/support/staff/", {"field": "invoice_number:1001"}).content.decode()
+    assert 'name="field" value="invoice_number:1001"' in page
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_the_queue_filtered_by_a_field_costs_the_same_queries(billing, count, django_assert_num_queries):
+    for i in range(count):
+        make_ticket(billing.customer, billing.department, billing.ticket_type, fields={"invoice_number": f"INV-{i}"})
+    client = client_for(billing.agent)
+    client.get("/support/staff/")  # the session's first request
+    with django_assert_num_queries(QUEUE_QUERIES):
+        client.get("/support/staff/")
+    # The keys' kinds, and the paginator's count (the unfiltered queue reads it from its summary).
+    with django_assert_num_queries(QUEUE_QUERIES + 2):
+        page = client.get("/support/staff/", {"field": "invoice_number:INV"}).content.decode()
+    assert page.count("/support/staff/tickets/") >= count
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_the_api_list_filtered_by_a_field_costs_the_same_queries(billing, count, django_assert_num_queries):
+    from tests.factories import token_client
+
+    for i in range(count):
+        make_ticket(billing.customer, billing.department, billing.ticket_type, fields={"invoice_number": f"INV-{i}"})
+    client = token_client(billing.agent)
+    # Token and user, the agent's departments, the keys' kinds, the page of tickets.
+    with django_assert_num_queries(API_QUERIES):
+        rows = client.get("/api/tickets/", {"field": "invoice_number:INV", "page_size": 50}).json()["results"]
+    assert len(rows) == count and all(row["fields"]["invoice_number"].startswith("INV-") for row in rows)
