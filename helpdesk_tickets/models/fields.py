@@ -13,22 +13,15 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import FieldKind
+from .catalogue import translated
 
 #: A key: lower-case ASCII letters, digits and single underscores, starting with a letter. Never "__",
 #: so a key is always one step of a JSON path (``field_values__<key>__exact``).
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 KEY_MAX_LENGTH = 40
-
-
-def translated(translations, field, default):
-    """The active language's ``translations[language][field]``, else ``default``: TranslatedNameMixin's rule."""
-    language = (get_language() or "").split("-")[0]
-    value = (translations or {}).get(language, {})
-    return (value.get(field) if isinstance(value, dict) else None) or default
 
 
 class TicketField(models.Model):
