@@ -173,3 +173,11 @@ def test_admin_inline_edits_the_fields_of_a_type(client):
     ]
     # Shown again as it was typed.
     assert "basic | Basic | fa: پایه" in client.get(url).content.decode()
+
+
+def test_the_ticket_admin_shows_the_fields(client, billing):
+    admin = make_supervisor(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    ticket = open_ticket(billing, invoice_number="INV-<b>1</b>", plan="pro")
+    page = client.get(f"/admin/helpdesk_tickets/ticket/{ticket.pk}/change/").content.decode()
+    assert "Invoice number: INV-&lt;b&gt;1&lt;/b&gt;; Plan: Pro; Paid on: —" in page
