@@ -81,3 +81,27 @@ def test_a_billing_ticket_asks_for_its_invoice_number(page, live_server, languag
     page.snap("sent")
     ticket = Ticket.objects.get()
     assert ticket.field_values == {"invoice_number": "INV-1001", "paid_on": "2026-03-21", "urgent": False}
+
+
+def test_staff_read_and_change_the_fields(page, live_server, language, billing):
+    from tests.factories import make_ticket
+
+    billing.agent.set_password(PASSWORD)
+    billing.agent.save()
+    ticket = make_ticket(billing.customer, billing.department, billing.ticket_type, channel="email")
+    page.goto(f"{live_server.url}/accounts/login/?next={ticket.get_staff_url()}")
+    page.fill("#id_username", billing.agent.get_username())
+    page.fill("#id_password", PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/support/staff/tickets/"))
+    card = page.locator("#fields")
+    assert card.locator(".hdt-staff-warning").is_visible()  # the e-mail did not say the invoice number
+    card.get_by_label(TEXT[language]["invoice"]).fill("INV-1001")
+    card.get_by_label(TEXT[language]["paid_on"]).fill(TEXT[language]["date"])
+    page.snap("staff-filling")
+    card.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"#fields$"))
+    page.snap("staff-saved")
+    assert page.locator("#fields [data-field=invoice_number] a").inner_text() == "INV-1001"
+    ticket.refresh_from_db()
+    assert ticket.field_values == {"invoice_number": "INV-1001", "paid_on": "2026-03-21"}
