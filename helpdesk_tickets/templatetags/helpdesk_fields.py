@@ -12,6 +12,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from ..choices import FieldKind
+from ..models import TicketField
 from ..services.fields import error_key, is_missing, parse_date
 from .helpdesk_tickets import helpdesk_date, localize_digits
 
@@ -89,6 +90,16 @@ def field_rows(values, fields):
 def ticket_field_rows(ticket, fields):
     """``{% ticket_field_rows ticket fields as rows %}``."""
     return field_rows(ticket.field_values, fields)
+
+
+@register.simple_tag
+def ticket_answers(ticket):
+    """``{% ticket_answers ticket as answers %}``: what the customer answered to the type's fields, as they
+    are asked now (a removed field's value is for staff); no query for a ticket without values."""
+    if not ticket.field_values:
+        return []
+    fields = TicketField.objects.filter(ticket_type_id=ticket.ticket_type_id, active=True).order_by("ordering", "id")
+    return [row for row in field_rows(ticket.field_values, fields) if row.field is not None and row.text]
 
 
 @register.filter

@@ -221,3 +221,34 @@ def test_the_api_list_filtered_by_a_field_costs_the_same_queries(billing, count,
     with django_assert_num_queries(API_QUERIES):
         rows = client.get("/api/tickets/", {"field": "invoice_number:INV", "page_size": 50}).json()["results"]
     assert len(rows) == count and all(row["fields"]["invoice_number"].startswith("INV-") for row in rows)
+
+
+def test_the_customer_reads_their_answers_on_the_ticket_page(billing):
+    ticket = make_ticket(
+        billing.customer,
+        billing.department,
+        billing.ticket_type,
+        fields={"invoice_number": "INV-1001", "plan": "pro", "urgent": True},
+    )
+    TicketField.objects.filter(key="urgent").update(active=False)
+    client = client_for(billing.customer)
+    client.cookies["django_language"] = "fa"
+    page = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+    facts = page.split('class="hdt-summary hdt-ticket-facts"')[1].split("</dl>")[0]
+    assert "شماره فاکتور" in facts and "INV-1001" in facts and "حرفه‌ای" in facts
+    assert "Urgent" not in facts  # no longer asked: for staff only
+
+
+@pytest.mark.parametrize("with_values", [False, True])
+def test_the_customer_ticket_page_reads_the_fields_only_when_the_ticket_has_values(billing, with_values):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fields = {"invoice_number": "INV-1"} if with_values else {}
+    ticket = make_ticket(billing.customer, billing.department, billing.ticket_type, channel="email", fields=fields)
+    client = client_for(billing.customer)
+    client.get(ticket.get_absolute_url())
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(ticket.get_absolute_url()).status_code == 200
+    read = sum("helpdesk_tickets_ticketfield" in query["sql"] for query in captured.captured_queries)
+    assert read == (1 if with_values else 0)
