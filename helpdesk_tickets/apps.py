@@ -16,6 +16,11 @@ class HelpdeskTicketsConfig(AppConfig):
         for signal in (post_save, post_delete):
             signal.connect(sla.holidays_changed, sender="helpdesk_tickets.Holiday", dispatch_uid="hdt_holidays")
 
+        # Webhooks listen to the service layer's signals.
+        from .services import webhook_events
+
+        webhook_events.connect()
+
         # The providers' inbound webhooks feed the e-mail channel when django-anymail is installed ([anymail]).
         try:
             from anymail.signals import inbound

@@ -48,6 +48,14 @@ _OFFICE = {
 }
 #: Types a browser may render inline without executing anything.
 INLINE_SAFE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
+#: Types the pages show as a thumbnail and open in the browser (``Content-Disposition: inline``):
+#: raster images only, recognised from their bytes. Never SVG or HTML, which can carry script.
+PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+def is_previewable(content_type):
+    """Whether a file of this (sniffed) content type may be shown inline: a raster image."""
+    return (content_type or "").split(";")[0].strip().lower() in PREVIEW_TYPES
 
 
 def clean_name(name):

@@ -76,6 +76,13 @@ def check_settings(app_configs=None, **kwargs):
         value = getattr(app_settings, name)
         if not isinstance(value, timedelta) or value <= timedelta(0):
             errors.append(_error(f"{SETTING_NAME}['{name}'] must be a positive timedelta, not {value!r}.", "E005"))
+    before = app_settings.SLA_WARNING_BEFORE
+    if before is not None and (not isinstance(before, timedelta) or before <= timedelta(0)):
+        errors.append(
+            _error(
+                f"{SETTING_NAME}['SLA_WARNING_BEFORE'] must be None or a positive timedelta, not {before!r}.", "E005"
+            )
+        )
     exts = app_settings.ALLOWED_ATTACHMENT_EXTENSIONS
     if isinstance(exts, str) or not all(isinstance(e, str) and e for e in exts):
         errors.append(_error(f"{SETTING_NAME}['ALLOWED_ATTACHMENT_EXTENSIONS'] must be a list of extensions.", "E006"))
@@ -128,6 +135,7 @@ def check_settings(app_configs=None, **kwargs):
     if not isinstance(prefix, str) or len(prefix) > 10 or not all(c.isascii() and (c.isalnum()) for c in prefix):
         errors.append(_error(f"{SETTING_NAME}['REFERENCE_PREFIX'] must be up to 10 ASCII letters or digits.", "E012"))
     errors.extend(_mail_errors())
+    errors.extend(_webhook_errors())
     display = app_settings.USER_DISPLAY
     if display is not None:
         try:
@@ -278,3 +286,40 @@ def check_departments_have_agents(app_configs=None, databases=None, **kwargs):
             id="helpdesk_tickets.W004",
         )
     ]
+
+
+def _webhook_errors():
+    """E025: the webhooks' settings (docs: "Webhooks")."""
+    import ipaddress
+
+    errors = []
+    delays = app_settings.WEBHOOK_RETRY_DELAYS
+    if not isinstance(delays, list | tuple) or not all(
+        isinstance(delay, int | float) and not isinstance(delay, bool) and delay > 0 for delay in delays
+    ):
+        errors.append(
+            _error(f"{SETTING_NAME}['WEBHOOK_RETRY_DELAYS'] must be a list of positive numbers of seconds.", "E025")
+        )
+    for name in ("WEBHOOK_BATCH_SIZE", "WEBHOOK_TIMEOUT"):
+        value = getattr(app_settings, name)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            errors.append(_error(f"{SETTING_NAME}['{name}'] must be a positive number, not {value!r}.", "E025"))
+    grace = app_settings.WEBHOOK_SECRET_ROTATION_GRACE
+    if not isinstance(grace, timedelta) or grace < timedelta(0):
+        errors.append(_error(f"{SETTING_NAME}['WEBHOOK_SECRET_ROTATION_GRACE'] must be a timedelta.", "E025"))
+    allowed = app_settings.WEBHOOK_ALLOW_PRIVATE_TARGETS
+    if not isinstance(allowed, bool):
+        try:
+            if isinstance(allowed, str):
+                raise TypeError
+            for network in allowed:
+                ipaddress.ip_network(network, strict=False)
+        except (TypeError, ValueError):
+            errors.append(
+                _error(
+                    f"{SETTING_NAME}['WEBHOOK_ALLOW_PRIVATE_TARGETS'] must be True, False or a list of networks "
+                    f"such as ['10.0.0.0/8'], not {allowed!r}.",
+                    "E025",
+                )
+            )
+    return errors

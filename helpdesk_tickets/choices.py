@@ -56,6 +56,21 @@ class Assignment(models.TextChoices):
     LOAD_BALANCED = "load_balanced", _("Load balanced: the agent with the fewest open tickets")
 
 
+class SlaTarget(models.TextChoices):
+    """The deadlines of a ticket's SLA, each a due-time field of the ticket (``sla.DUE_FIELDS``)."""
+
+    FIRST_RESPONSE = "first_response", _("First response")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class BreachPriority(models.TextChoices):
+    """What a breach does to a ticket's priority (``Department.breach_priority``)."""
+
+    NONE = "none", _("Leave it")
+    RAISE = "raise", _("Raise it one step")
+    URGENT = "urgent", _("Make it urgent")
+
+
 class TagColour(models.TextChoices):
     """The colours a tag can have: a palette of the stylesheet's classes, since the pages allow no inline style."""
 

@@ -66,6 +66,9 @@ DEFAULTS = {
     # The portal shows a measured response time only from this many answered
     # tickets in the window on; with fewer it states the department's target.
     "RESPONSE_TIME_MIN_SAMPLE": 10,
+    # How long before a first-response or resolution deadline the assignee (else the
+    # department's agents) is warned, in clock time; None: no warnings (escalation).
+    "SLA_WARNING_BEFORE": timedelta(minutes=15),
     # How long computed figures are cached (seconds).
     "STATS_CACHE_SECONDS": 60,
     # Resolved tickets are closed after this many days (housekeeping command).
@@ -99,6 +102,20 @@ DEFAULTS = {
     "OUTBOX_BATCH_SIZE": 100,
     # The alias in settings.TASKS whose backend delivers the outbox.
     "TASK_BACKEND": "default",
+    # --- webhooks (docs: "Webhooks") ---
+    # Seconds between delivery attempts of a webhook; after the last one it is given up
+    # ("failed", visible in the admin with "retry now").
+    "WEBHOOK_RETRY_DELAYS": [5, 300, 1800, 7200, 5 * 3600, 10 * 3600, 10 * 3600],
+    # Deliveries one worker sends per batch.
+    "WEBHOOK_BATCH_SIZE": 50,
+    # Seconds a receiver has to accept the connection and answer, in all.
+    "WEBHOOK_TIMEOUT": 10,
+    # False: URLs resolving to loopback, private, link-local, multicast, reserved or cloud
+    # metadata addresses are refused. True: all but the metadata addresses are allowed. A list
+    # of networks ("10.0.0.0/8", "127.0.0.1/32"): those only.
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": False,
+    # After "rotate the secret", deliveries are signed with the old secret too for this long.
+    "WEBHOOK_SECRET_ROTATION_GRACE": timedelta(hours=24),
     # Domain of our Message-IDs; None: the domain of REPLY_ADDRESS, else of the From address.
     "MESSAGE_ID_DOMAIN": None,
     # Scheme and host put before links in e-mails, e.g. "https://example.com".

@@ -10,15 +10,15 @@ from urllib.parse import quote
 
 from django.http import FileResponse, Http404
 
-from .attachments import clean_name
+from .attachments import clean_name, is_previewable
 
 _NOT_IN_FALLBACK = re.compile(r'[^\x20-\x7e]|["\\]')
 
 
-def content_disposition(name):
-    """``attachment`` with an ASCII ``filename`` and the exact UTF-8 ``filename*`` (RFC 6266 / RFC 5987).
+def content_disposition(name, *, inline=False):
+    """``attachment`` (``inline`` for a preview) with an ASCII ``filename`` and the UTF-8 ``filename*``.
 
-    The name is cleaned first (no path, no control or bidi characters, no
+    RFC 6266 / RFC 5987. The name is cleaned first (no path, no control or bidi characters, no
     quotes), so the header is one safe line whatever the upload was called.
     Old clients read the fallback: the name with accents dropped and other
     non-ASCII letters removed, or ``file.<ext>`` when nothing readable is left
@@ -30,24 +30,31 @@ def content_disposition(name):
     stem, _dot, ext = fallback.rpartition(".") if "." in fallback else (fallback, "", "")
     if not any(c.isalnum() for c in stem):
         fallback = f"file.{ext}" if ext else "file"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def attachment_response(attachment):
-    """The file as a download the browser must neither render nor sniff; 404 when the storage has lost it."""
+def attachment_response(attachment, *, inline=False):
+    """The file as a download the browser must neither render nor sniff; 404 when the storage has lost it.
+
+    ``inline`` asks to show it in the browser instead (a preview); granted only
+    for raster images (:func:`~helpdesk_tickets.attachments.is_previewable`, on the
+    type sniffed from the bytes at upload), every other file is still a download.
+    """
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404 from None
-    response = _private_download(handle, attachment.content_type, attachment.original_name)
+    inline = inline and is_previewable(attachment.content_type)
+    response = _private_download(handle, attachment.content_type, attachment.original_name, inline=inline)
     if not response.has_header("Content-Length"):
         response["Content-Length"] = str(attachment.size)
     return response
 
 
-def _private_download(handle, content_type, name):
+def _private_download(handle, content_type, name, *, inline=False):
     response = FileResponse(handle, content_type=content_type or "application/octet-stream")
-    response["Content-Disposition"] = content_disposition(name)
+    response["Content-Disposition"] = content_disposition(name, inline=inline)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     # Private data: shared caches must not keep it.

@@ -197,3 +197,11 @@ class InboundNotRecorded(Exception):
 
     Not a :class:`HelpdeskError`: nothing was refused, nothing was kept.
     """
+
+
+class WebhookTargetRefused(HelpdeskError):
+    """A webhook URL that may not be posted to: not plain http(s), unknown host, or inside the network (SSRF)."""
+
+    code = "webhook_target_refused"
+    field = "url"
+    http_status = 400

@@ -95,6 +95,13 @@ def attachments_field(label=None):
         "limit": limits["max_size_text"],
     }
     field.widget.attrs["data-bad-type"] = str(_("“%(name)s”: this file type is not accepted.")) % {"name": "%(name)s"}
+    # Said by the script that sends the form with a progress bar ("%(percent)s" is filled there),
+    # when sending failed, and when the files of a refused attempt were put back into the form.
+    field.widget.attrs["data-uploading"] = str(_("Sending your files… %(percent)s")) % {"percent": "%(percent)s"}
+    field.widget.attrs["data-upload-failed"] = str(
+        _("Sending failed (the connection or the server). Your text and files are still here: please try again.")
+    )
+    field.widget.attrs["data-kept"] = str(_("Still chosen: no need to choose these files again."))
     # Units for the script that lists the chosen files, in the reader's language.
     field.widget.attrs["data-size-units"] = "|".join(
         str(pgettext("file size", unit)) for unit in ("%(size)s bytes", "%(size)s KB", "%(size)s MB", "%(size)s GB")

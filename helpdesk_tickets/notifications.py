@@ -16,7 +16,9 @@ acknowledgement of a new ticket, which is the requester's receipt):
   staff reply), :data:`TICKET_RESOLVED`;
 - staff: :data:`TICKET_CREATED` (the department's agents),
   :data:`CUSTOMER_REPLIED` and :data:`TICKET_REOPENED` (the assignee while
-  they are still staff for the ticket, else the department's agents).
+  they are still staff for the ticket, else the department's agents);
+  :data:`SLA_WARNING` and :data:`SLA_BREACHED` (the same people), written
+  for many tickets at once by :func:`notify_escalations`.
 
 :func:`build_email` renders a row into the e-mail that is sent (templates
 ``helpdesk_tickets/email/<kind>_subject.txt``, ``_message.txt`` and
@@ -49,11 +51,19 @@ STAFF_REPLIED = "staff_replied"
 CUSTOMER_REPLIED = "customer_replied"
 TICKET_RESOLVED = "ticket_resolved"
 TICKET_REOPENED = "ticket_reopened"
+#: A deadline falls due within ``SLA_WARNING_BEFORE`` (the row's ``escalation`` says which, and when).
+SLA_WARNING = "sla_warning"
+#: A deadline passed unmet.
+SLA_BREACHED = "sla_breached"
 
 #: What the customer hears about.
 CUSTOMER_KINDS = (TICKET_RECEIVED, STAFF_REPLIED, TICKET_RESOLVED)
 #: What staff hear about.
-STAFF_KINDS = (TICKET_CREATED, CUSTOMER_REPLIED, TICKET_REOPENED)
+STAFF_KINDS = (TICKET_CREATED, CUSTOMER_REPLIED, TICKET_REOPENED, SLA_WARNING, SLA_BREACHED)
+#: Told to the assignee while they are still staff for the ticket, else to the department's agents.
+ASSIGNEE_KINDS = (CUSTOMER_REPLIED, TICKET_REOPENED, SLA_WARNING, SLA_BREACHED)
+#: Written by :func:`notify_escalations`, with the escalation they tell of.
+ESCALATION_KINDS = (SLA_WARNING, SLA_BREACHED)
 KINDS = CUSTOMER_KINDS + STAFF_KINDS
 
 # REPLY_MARKER (the inbound parser's) is the first line of every e-mail's text and HTML:
@@ -94,6 +104,39 @@ def _department_agents(ticket, also=None):
     return list(users.active_users().filter(members))
 
 
+def _assignee_or_department(ticket, people):
+    """Of ``people`` (the department's active agents, and the assignee when they are a supervisor):
+    the assignee while they are among them, i.e. still staff for the ticket; else all of them."""
+    assignee = [person for person in people if person.pk == ticket.assignee_id] if ticket.assignee_id else []
+    return assignee or people
+
+
+def _staff_of_many(tickets):
+    """:func:`_department_agents` (with the assignee) of each ticket, as ``{ticket pk: [users]}``; two queries."""
+    department_ids = {ticket.department_id for ticket in tickets}
+    assignee_ids = {ticket.assignee_id for ticket in tickets if ticket.assignee_id}
+    members = {}
+    for department_id, user_id in Department.objects.filter(pk__in=department_ids).values_list("pk", "agents"):
+        if user_id is not None:
+            members.setdefault(department_id, set()).add(user_id)
+    every_member = set().union(*members.values())
+    supervisor = users.with_permission(app_settings.SUPERVISOR_PERMISSION)
+    people = (
+        users.active_users()
+        .filter(Q(pk__in=every_member) | Q(pk__in=assignee_ids) & supervisor)
+        .annotate(hdt_supervisor=Case(When(supervisor, then=Value(True)), default=Value(False)))
+    )
+    by_pk = {person.pk: person for person in people} if every_member or assignee_ids else {}
+    staff = {}
+    for ticket in tickets:
+        agents = [by_pk[pk] for pk in sorted(members.get(ticket.department_id, ())) if pk in by_pk]
+        assignee = by_pk.get(ticket.assignee_id)
+        if assignee is not None and assignee.hdt_supervisor and assignee not in agents:
+            agents.append(assignee)
+        staff[ticket.pk] = agents
+    return staff
+
+
 def _requester(ticket, actor):
     if actor is not None and actor.pk == ticket.requester_id:
         return actor  # already loaded
@@ -116,17 +159,16 @@ def recipients(kind, ticket, message=None, *, actor=None):
             actor_id = None
     elif kind == TICKET_CREATED:
         people = _department_agents(ticket)
-    elif kind in (CUSTOMER_REPLIED, TICKET_REOPENED):
+    elif kind in ASSIGNEE_KINDS:
         # The assignee while they are still staff for the ticket (not removed
         # from its department, not deactivated); else the department.
-        if ticket.assignee_id:
-            people = _department_agents(ticket, also=ticket.assignee_id)
-            assignee = [person for person in people if person.pk == ticket.assignee_id]
-            people = assignee or people
-        else:
-            people = _department_agents(ticket)
+        people = _assignee_or_department(ticket, _department_agents(ticket, also=ticket.assignee_id))
     else:
         raise ValueError(f"unknown notification {kind!r}")
+    return _reachable(people, actor_id)
+
+
+def _reachable(people, actor_id=None):
     return [person for person in people if person is not None and person.pk != actor_id and users.email_address(person)]
 
 
@@ -176,31 +218,66 @@ def notify(kinds, ticket, message=None, *, actor=None):
         return []
     kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
     now = timezone.now()
-    rows = []
-    for kind in kinds:
-        for person in recipients(kind, ticket, message, actor=actor):
-            rows.append(
-                OutboundEmail(
-                    kind=kind,
-                    ticket=ticket,
-                    message=message,
-                    recipient=person,
-                    to_address=users.email_address(person)[:254],
-                    language=recipient_language(person, ticket)[:10],
-                    message_id_header=mailaddress.new_message_id(),
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
+    rows = [
+        _row(kind, ticket, person, now, message=message)
+        for kind in kinds
+        for person in recipients(kind, ticket, message, actor=actor)
+    ]
+    return _write(rows, now)
+
+
+def notify_escalations(kind, escalations):
+    """Write the outbox rows of ``kind`` (:data:`SLA_WARNING` or :data:`SLA_BREACHED`) for each escalation.
+
+    ``escalations`` are :class:`~helpdesk_tickets.models.SlaEscalation` rows
+    with their tickets loaded. Each goes to the ticket's assignee while they
+    are still staff for it, else to its department's active agents, as
+    :func:`recipients` decides for one ticket. Four queries, whatever the
+    number of tickets; nothing within :func:`muted`.
+    """
+    if kind not in ESCALATION_KINDS:
+        raise ValueError(f"not an escalation notification: {kind!r}")
+    if is_muted() or not escalations:
+        return []
+    now = timezone.now()
+    tickets = [escalation.ticket for escalation in escalations]
+    staff = _staff_of_many(tickets)
+    rows = [
+        _row(kind, escalation.ticket, person, now, escalation=escalation)
+        for escalation in escalations
+        for person in _reachable(_assignee_or_department(escalation.ticket, staff[escalation.ticket.pk]))
+    ]
+    return _write(rows, now)
+
+
+def _row(kind, ticket, person, now, *, message=None, escalation=None):
+    return OutboundEmail(
+        kind=kind,
+        ticket=ticket,
+        message=message,
+        escalation=escalation,
+        recipient=person,
+        to_address=users.email_address(person)[:254],
+        language=recipient_language(person, ticket)[:10],
+        message_id_header=mailaddress.new_message_id(),
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def _write(rows, now):
+    """Insert ``rows`` and their Message-IDs, and enqueue their delivery after the commit; returns them."""
     if not rows:
         return []
     OutboundEmail.objects.bulk_create(rows)
     # A reply to any of them threads back to the ticket (the inbound side looks
     # In-Reply-To / References up there); the ticket's root id too, which every
     # notification refers to.
-    ids = [mailaddress.thread_root_id(ticket.reference), *(row.message_id_header for row in rows)]
+    threads = {mailaddress.thread_root_id(row.ticket.reference): row.ticket for row in rows}
+    threads.update((row.message_id_header, row.ticket) for row in rows)
     ThreadMessageId.objects.bulk_create(
-        [ThreadMessageId(message_id=ident, ticket=ticket, created_at=now) for ident in ids], ignore_conflicts=True
+        [ThreadMessageId(message_id=ident, ticket=ticket, created_at=now) for ident, ticket in threads.items()],
+        ignore_conflicts=True,
     )
     pks = [row.pk for row in rows]
     # A database that returns no ids from a bulk insert (MySQL): deliver whatever is due.
@@ -254,10 +331,15 @@ def context_for(row):
         if row.kind in (TICKET_RECEIVED, TICKET_CREATED) and author is not None and author.pk != ticket.requester_id
         else None
     )
+    escalation = row.escalation if row.kind in ESCALATION_KINDS else None
     return {
         "kind": row.kind,
         "ticket": ticket,
         "message": message,
+        # The escalation e-mails: which deadline (a SlaTarget), and when it falls (fell) due.
+        "escalation": escalation,
+        "target": escalation.get_target_display() if escalation is not None else "",
+        "due": escalation.due if escalation is not None else None,
         "recipient": row.recipient,
         "site_url": app_settings.SITE_URL.rstrip("/"),
         "reply_marker": REPLY_MARKER,

@@ -25,9 +25,10 @@ error is logged by Django's ``django.db.backends`` logger.
     ``target`` passed its ``due`` time unmet; ``new_priority`` differs from
     ``old_priority`` when the department raises the priority on breach. Sent
     once per ticket, target and due time; ``actor`` is None.
-``article_helped(sender=Article, article, actor)``
-    A customer said the knowledge-base ``article`` answered their question and
-    sent no ticket (``actor`` is the customer).
+``article_helped(sender=Article, article, department, actor)``
+    A customer (``actor``) said the knowledge-base ``article`` answered their
+    question: on Send ticket of ``department``, which then sent no ticket, or on
+    the article's page (``department`` None).
 ``rating_given(sender=SatisfactionRating, rating, ticket, actor)``
     The requester rated a resolved ticket (or changed their rating).
 """

@@ -14,7 +14,9 @@ Whether a ticket is breached or at risk is decided here too, once, as a
 predicate on one ticket (:func:`is_breached`, :func:`is_at_risk`) next to
 the queryset condition that selects the same tickets (:func:`breached_q`,
 :func:`at_risk_q`); ``tests/core/test_sla_rules.py`` checks on generated tickets
-that each pair agrees.
+that each pair agrees. So is when a deadline is warned about
+(:func:`in_warning_window` and :func:`warning_window_q`, checked by
+``tests/escalation/test_escalation_rules.py``).
 """
 
 import uuid
@@ -28,7 +30,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 
-from .choices import OPEN_STATUSES
+from .choices import OPEN_STATUSES, SlaTarget
 from .conf import settings as app_settings
 
 _MAX_DAYS = 3660  # never loop forever on a calendar with no working days
@@ -286,3 +288,62 @@ def is_at_risk(ticket, now):
 def at_risk_q(now):
     """The tickets for which :func:`is_at_risk` holds."""
     return Q(sla_due__gte=now, sla_due__lte=now + AT_RISK_WITHIN) & ~breached_q(now)
+
+
+# Per deadline: the escalation run (services/escalation.py) warns ahead of
+# each deadline and escalates each breach separately, so the rules above are
+# also asked for one target at a time.
+
+#: The ticket's due-time field of each :class:`~helpdesk_tickets.choices.SlaTarget`.
+DUE_FIELDS = {SlaTarget.FIRST_RESPONSE: "first_response_due", SlaTarget.RESOLUTION: "resolution_due"}
+
+
+def due_of(ticket, target):
+    """``ticket``'s due time for ``target`` (a :class:`~helpdesk_tickets.choices.SlaTarget`), or None."""
+    return getattr(ticket, DUE_FIELDS[target])
+
+
+def target_breached(ticket, target, now):
+    """:func:`first_response_breached` or :func:`resolution_breached`, by ``target``."""
+    rule = first_response_breached if target == SlaTarget.FIRST_RESPONSE else resolution_breached
+    return rule(ticket, now)
+
+
+def target_breached_q(target, now):
+    """The tickets for which :func:`target_breached` holds."""
+    rule = first_response_breached_q if target == SlaTarget.FIRST_RESPONSE else resolution_breached_q
+    return rule(now)
+
+
+def is_running(ticket, target):
+    """Whether ``target``'s clock is running: the ticket is open and not paused (awaiting the customer),
+    and, for the first response, not answered yet."""
+    if ticket.status not in _open_statuses() or ticket.sla_paused_at is not None:
+        return False
+    return target != SlaTarget.FIRST_RESPONSE or ticket.first_response_at is None
+
+
+def running_q(target):
+    """The tickets for which :func:`is_running` holds."""
+    condition = Q(status__in=_open_statuses(), sla_paused_at__isnull=True)
+    if target == SlaTarget.FIRST_RESPONSE:
+        condition &= Q(first_response_at__isnull=True)
+    return condition
+
+
+def in_warning_window(ticket, target, now, before):
+    """Whether ``target``'s running deadline falls within ``before`` of ``now`` and has not passed.
+
+    The window is clock time (``SLA_WARNING_BEFORE``), not business time: a
+    deadline at 09:10 on Saturday is warned about at 08:55 that morning. A
+    paused, resolved or closed ticket is never in it; a deadline already
+    past is a breach (:func:`target_breached`), not a warning.
+    """
+    due = due_of(ticket, target)
+    return due is not None and is_running(ticket, target) and now <= due <= now + before
+
+
+def warning_window_q(target, now, before):
+    """The tickets for which :func:`in_warning_window` holds."""
+    field = DUE_FIELDS[target]
+    return running_q(target) & Q(**{f"{field}__gte": now, f"{field}__lte": now + before})

@@ -1,4 +1,4 @@
-"""The tasks that deliver the outbox, for Django's tasks framework.
+"""The tasks that deliver the outbox and escalate, for Django's tasks framework.
 
 ``django.tasks`` on Django 6.0 and later, the ``django-tasks`` backport on
 5.2. Enqueued on the backend ``HELPDESK_TICKETS["TASK_BACKEND"]`` (an alias
@@ -11,7 +11,13 @@ the process that made the change, right after its commit.
 - :func:`sweep_outbox` takes back rows a crashed worker held and sends what
   is due (:func:`helpdesk_tickets.services.outbox.sweep`), for a scheduler
   that runs tasks periodically; cron can run ``helpdesk_tickets_housekeeping``
-  instead.
+  instead;
+- :func:`escalate_tickets` warns ahead of SLA deadlines and escalates the
+  breaches (:func:`helpdesk_tickets.services.escalation.escalate`), for the
+  same scheduler, every minute or so (or cron and the housekeeping command);
+- :func:`deliver_webhooks` and :func:`sweep_webhooks` deliver and sweep the
+  webhook deliveries as the first two do the outbox
+  (:mod:`helpdesk_tickets.services.webhooks`).
 """
 
 import logging
@@ -46,6 +52,30 @@ def sweep_outbox():
     return sweep().as_dict()
 
 
+@task
+def escalate_tickets():
+    """Warn about the SLA deadlines coming up and escalate the breaches; returns the counts."""
+    from .services.escalation import escalate
+
+    return escalate().as_dict()
+
+
+@task
+def deliver_webhooks(ids: list[int] | None = None):
+    """Send the webhook deliveries ``ids`` (those still pending and first of their ticket) and others due."""
+    from .services.webhooks import deliver
+
+    return deliver(ids).as_dict()
+
+
+@task
+def sweep_webhooks():
+    """Release stale webhook claims and send what is due; returns the counts."""
+    from .services.webhooks import sweep
+
+    return sweep().as_dict()
+
+
 def backend():
     """The task backend that delivers the outbox."""
     return task_backends[app_settings.TASK_BACKEND]
@@ -66,11 +96,21 @@ def enqueue_delivery(ids=None, *, run_after=None):
     loses nothing: the rows stay pending, and the next delivery or
     ``helpdesk_tickets_housekeeping`` sends them.
     """
+    return _enqueue(deliver_outbox, ids, run_after, "outbox rows")
+
+
+def enqueue_webhook_delivery(ids=None, *, run_after=None):
+    """Enqueue :func:`deliver_webhooks`; returns whether it was enqueued (a failure loses nothing, as above)."""
+    return _enqueue(deliver_webhooks, ids, run_after, "webhook deliveries")
+
+
+def _enqueue(delivery_task, ids, run_after, what):
     try:
-        deliver_outbox.using(backend=app_settings.TASK_BACKEND, run_after=run_after).enqueue(ids)
+        delivery_task.using(backend=app_settings.TASK_BACKEND, run_after=run_after).enqueue(ids)
     except Exception:
         logger.exception(
-            "helpdesk_tickets: could not enqueue the delivery of outbox rows %s; they wait for the next run",
+            "helpdesk_tickets: could not enqueue the delivery of %s %s; they wait for the next run",
+            what,
             ids if ids is not None else "(all due)",
         )
         return False

@@ -145,6 +145,45 @@ def isolate(value):
     return f"\u2068{value}\u2069"
 
 
+#: Words too common to make two texts look alike (already normalised: Persian yeh and kaf).
+STOPWORDS = frozenset(
+    "a an and are at be but by can for from has have i in is it my of on or our so the this that to was we "
+    "with you your اون این آن از با برای به تا در را که و یا یک هم است بود شد می نمی ها های من ما".split()
+)
+_WORD = re.compile(r"\w+")
+
+
+def word_text(value):
+    """``value`` normalised (:func:`normalize_text`) down to its words, one space apart: punctuation goes.
+
+    What the knowledge base stores and searches, so that "e-mail", "e mail"
+    and "E‑Mail!" meet, on PostgreSQL's parser and on a substring match alike.
+    """
+    return " ".join(_WORD.findall(normalize_text(value)))
+
+
+def search_terms(query, limit=10):
+    """The words of ``query`` worth searching for: normalised, two letters or more, no stopwords, each once."""
+    terms = []
+    for word in word_text(query).split():
+        if len(word) >= 2 and word not in STOPWORDS and word not in terms:
+            terms.append(word)
+    return terms[:limit]
+
+
+def overlap_score(terms, title_words, words):
+    """How much ``words`` (a set) share with ``terms``: 2 per term also in ``title_words``, 1 per other one.
+
+    A term matches a word, or its start when the term has three letters or
+    more (the last word may still be being typed).
+    """
+    score = 0
+    for term in terms:
+        if term in words or (len(term) >= 3 and any(word.startswith(term) for word in words)):
+            score += 2 if term in title_words else 1
+    return score
+
+
 _LATIN_DIGITS = str.maketrans(
     {**{chr(0x06F0 + i): str(i) for i in range(10)}, **{chr(0x0660 + i): str(i) for i in range(10)}}
 )

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from .views import customer, downloads, staff
+from .views import customer, downloads, knowledge, presence, staff
 
 
 class ReferenceConverter:
@@ -38,6 +38,17 @@ urlpatterns = [
         downloads.AttachmentDownloadView.as_view(),
         name="attachment_download",
     ),
+    path(
+        "tickets/<hdt_reference:reference>/attachments/<int:pk>/preview/",
+        downloads.AttachmentDownloadView.as_view(inline=True),
+        name="attachment_preview",
+    ),
+    # Knowledge base (Support → Help articles); suggest.json cannot be an article (a slug has no dot)
+    path("kb/", knowledge.ArticleListView.as_view(), name="kb"),
+    path("kb/suggest.json", knowledge.ArticleSuggestView.as_view(), name="kb_suggest"),
+    path("kb/<slug:slug>/", knowledge.ArticleDetailView.as_view(), name="kb_article"),
+    path("kb/<slug:slug>/helped/", knowledge.ArticleHelpedView.as_view(), name="kb_helped"),
+    path("kb/<slug:slug>/answered/", knowledge.ArticleAnsweredView.as_view(), name="kb_answered"),
     # Staff workspace
     path("staff/", staff.QueueView.as_view(), name="staff_queue"),
     path("staff/dashboard/", staff.DashboardView.as_view(), name="staff_dashboard"),
@@ -47,6 +58,11 @@ urlpatterns = [
     path("staff/away/", staff.AwayView.as_view(), name="staff_away"),
     path("staff/new/", staff.PhoneTicketCreateView.as_view(), name="staff_ticket_create"),
     path("staff/tickets/<hdt_reference:reference>/", staff.StaffTicketDetailView.as_view(), name="staff_ticket_detail"),
+    path(
+        "staff/tickets/<hdt_reference:reference>/presence/",
+        presence.TicketPresenceView.as_view(),
+        name="staff_ticket_presence",
+    ),
     path(
         "staff/tickets/<hdt_reference:reference>/emails/<int:pk>/",
         staff.StaffInboundEmailView.as_view(),

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils.module_loading import import_string
 
 from .conf import settings as app_settings
+from .transliteration import persian_name_pattern
 
 #: The most words of a search query that are matched (each must match).
 MAX_SEARCH_WORDS = 5
@@ -207,7 +208,7 @@ def same_person_q(raw, prefix=""):
     return condition
 
 
-def search_q(query, prefix=""):
+def search_q(query, prefix="", *, persian_names=False):
     """A ``Q`` for users matching ``query``: by the whole username or e-mail address, or by parts
     of the username and names (each word must match).
 
@@ -215,11 +216,17 @@ def search_q(query, prefix=""):
     without "@"), never by the domain, so that a search cannot list the
     addresses at a domain; a username that is the e-mail address likewise.
     The start of the address lets a Latin query ("sara") find a customer whose
-    name is written in Persian ("سارا احمدی", sara.ahmadi@example.com).
+    name is written in Persian ("سارا احمدی", sara.ahmadi@example.com). With
+    ``persian_names`` (the caller lookup) so does the name itself: a Latin
+    word also matches the Persian spellings it may stand for
+    (:func:`~helpdesk_tickets.transliteration.persian_name_pattern`), a
+    regular expression over the name columns, hence not in the queue search,
+    which must stay on its indexes.
     """
     query = (query or "").strip()
     email = email_field()
-    fields = [name for name in (username_field(), *name_fields()) if name != email]
+    names = [name for name in name_fields() if name != email]
+    fields = [name for name in (username_field(), *names) if name != email]
     words = Q()
     for word in query.split()[:MAX_SEARCH_WORDS]:
         any_field = Q(pk__in=[])
@@ -227,6 +234,9 @@ def search_q(query, prefix=""):
             any_field |= Q(**{f"{prefix}{field}__icontains": word})
         if email and "@" not in word:
             any_field |= Q(**{f"{prefix}{email}__istartswith": word})
+        pattern = persian_name_pattern(word) if persian_names else ""
+        for field in names if pattern else ():
+            any_field |= Q(**{f"{prefix}{field}__iregex": pattern})
         words &= any_field
     return same_person_q(query, prefix) | words
 
@@ -247,7 +257,7 @@ def find_customers(query, *, limit, min_length):
     query = (query or "").strip()
     if len(query) < min_length:
         return get_user_model()._default_manager.none()
-    return customers().filter(search_q(query)).order_by(username_field())[:limit]
+    return customers().filter(search_q(query, persian_names=True)).order_by(username_field())[:limit]
 
 
 def mask_email(address):

@@ -11,8 +11,9 @@ For each database asked for (SQLite, PostgreSQL) it:
    warning but those docs/api.rst explains (:data:`EXPLAINED_WARNINGS`);
 5. generates the Python client (openapi-python-client) and TypeScript types (openapi-typescript,
    type-checked with ``tsc --strict``), failing on any generator warning;
-6. runs the journey of :func:`customer_journey` and :func:`agent_journey` through the generated
-   Python client only, with ``raise_on_unexpected_status`` (an undocumented status fails).
+6. runs the journey of :func:`customer_journey`, :func:`agent_journey` and :func:`agents_at_scale_journey`
+   (tags, bulk actions, merging, exports) through the generated Python client only, with
+   ``raise_on_unexpected_status`` (an undocumented status fails).
 
 The Node tools are installed once under ``--node-prefix`` (never in the checkout). Exits non-zero
 on any failure and prints the figures (lint counts, time of each step).
@@ -44,7 +45,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "example_project"
 RULESETS = Path(__file__).resolve().parent / "openapi"
-DB_NAME = "helpdesk_clients"
+#: The PostgreSQL database of the run; TEST_DB_SUFFIX (as for the tests) keeps parallel runs apart.
+DB_NAME = "helpdesk_clients" + "".join(
+    f"_{suffix}" for suffix in [os.environ.get("TEST_DB_SUFFIX", "")] if re.fullmatch(r"[a-z0-9_]{1,30}", suffix)
+)
 POSTGRES = "postgres://postgres@127.0.0.1:5432/"
 PACKAGE = "helpdesk_client"
 #: The Node tools, pinned (the versions the schema was last checked with).
@@ -59,6 +63,14 @@ EXPLAINED_WARNINGS = {
     # The document names the site that served it; in CI and development that is 127.0.0.1 or localhost.
     "no-server-example.com": "the servers entry is the serving site",
 }
+JOURNEY_TAGS = """
+from helpdesk_tickets.models import Department, Tag
+Tag.objects.get_or_create(slug="journey-vip", defaults={"name": "Journey VIP", "colour": "purple"})
+Tag.objects.get_or_create(
+    slug="journey-refund",
+    defaults={"name": "Journey refund", "department": Department.objects.get(slug="billing")},
+)
+"""
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
@@ -158,6 +170,8 @@ def site(kind, work):
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "helpdesk_demo", "--password", secrets.token_urlsafe(12))
     tokens = {}
+    # Tags the agents' journey works with (the demo may have its own): one global, one of billing only.
+    manage(env, "shell", "-c", JOURNEY_TAGS)
     for username in ("customer", "customer2", "agent"):
         output = manage(env, "drf_create_token", username)
         tokens[username] = re.search(r"Generated token (\w+) for user", output).group(1)
@@ -522,6 +536,135 @@ def agent_journey(api, base, token, customer_token, reference):
     check(stats.overall.tickets > 0 and {row.department for row in stats.departments} >= {"billing"}, "stats")
 
 
+def agents_at_scale_journey(api, base, token, customer_token):
+    """Tags, the tag filter, bulk actions, merging and exports, as an agent's integration uses them."""
+    from helpdesk_client.api.staff import bulk_update_tickets, export_tickets
+    from helpdesk_client.api.tickets import (
+        create_ticket,
+        download_attachment,
+        get_ticket,
+        list_messages,
+        list_tickets,
+        merge_ticket,
+        update_ticket,
+    )
+    from helpdesk_client.models import (
+        BulkActionRequest,
+        Error,
+        MergeRequest,
+        Moved,
+        PatchedTicketUpdateRequest,
+        Ticket,
+        TicketCreateMultipartRequest,
+        TicketCreateRequest,
+        TicketPriorityEnum,
+        ValidationError,
+    )
+    from helpdesk_client.models.export_tickets_format import ExportTicketsFormat
+    from helpdesk_client.models.export_tickets_status_item import ExportTicketsStatusItem
+    from helpdesk_client.types import File
+
+    client = api.AuthenticatedClient(base_url=base, token=token, prefix="Token", raise_on_unexpected_status=True)
+    customer = api.AuthenticatedClient(
+        base_url=base, token=customer_token, prefix="Token", raise_on_unexpected_status=True
+    )
+    run_id = secrets.token_hex(3)
+    opened = []
+    for n in range(3):
+        body = TicketCreateRequest(
+            department="technical-support",
+            ticket_type="problem",
+            subject=f"Backups failing, server {n} ({run_id})",
+            description=f"The nightly backup of server {n} stopped on Monday.",
+        )
+        created = create_ticket.sync_detailed(client=customer, body=body)
+        check(created.status_code == 201, f"open ticket {n}: {created.content[:300]}")
+        opened.append(created.parsed.reference)
+    first, second, third = opened
+
+    # Tags: written by slug, read as objects by staff, never shown to the customer; the ETag follows them.
+    etag = get_ticket.sync_detailed(client=client, reference=first).headers["ETag"]
+    tagged = update_ticket.sync_detailed(
+        client=client, reference=first, body=PatchedTicketUpdateRequest(tags=["journey-vip"])
+    )
+    check(tagged.status_code == 200 and [t.slug for t in tagged.parsed.tags] == ["journey-vip"], "PATCH tags")
+    read = get_ticket.sync_detailed(client=client, reference=first)
+    check([(t.slug, t.colour.value) for t in read.parsed.tags] == [("journey-vip", "purple")], "tags re-read")
+    check(read.headers["ETag"] != etag, "the ETag did not change with the tags")
+    check(get_ticket.sync(client=customer, reference=first).tags == [], "the customer sees tags")
+    refused = update_ticket.sync_detailed(
+        client=client, reference=first, body=PatchedTicketUpdateRequest(tags=["journey-refund"])
+    )
+    check(refused.status_code == 400 and isinstance(refused.parsed, ValidationError), "another department's tag")
+    check("tags" in refused.parsed.additional_properties, "the tag refusal names tags")
+    found = list_tickets.sync(client=client, tag=["journey-vip"], page_size=100)
+    check([ticket.reference for ticket in found.results] == [first], f"tag filter: {found.results}")
+
+    # Bulk: a change to each ticket on its own, a result for each, in the order named.
+    bulk = bulk_update_tickets.sync_detailed(
+        client=client,
+        body=BulkActionRequest(
+            tickets=[first, second, "HD-NOSUCH1"], priority=TicketPriorityEnum.HIGH, add_tags=["journey-vip"]
+        ),
+    )
+    check(bulk.status_code == 200, f"bulk: {bulk.content[:300]}")
+    check((bulk.parsed.done, bulk.parsed.refused) == (2, 1), f"bulk counts: {bulk.parsed}")
+    check([r.code for r in bulk.parsed.results] == [None, None, "not_found"], f"bulk results: {bulk.parsed}")
+    check(get_ticket.sync(client=client, reference=second).priority.value == "high", "bulk priority")
+    refused = bulk_update_tickets.sync_detailed(
+        client=client,
+        body=BulkActionRequest(tickets=[f"HD-{n:08d}" for n in range(501)], priority=TicketPriorityEnum.LOW),
+    )
+    check(refused.status_code == 400, f"bulk over the limit: {refused.content[:300]}")
+    check(refused.parsed.code == "too_many_tickets" and "tickets" in refused.parsed.additional_properties, "limit")
+
+    # Merge: the answer is the target; the merged ticket's addresses answer 301 to the target's.
+    with_file = create_ticket.sync_detailed(
+        client=customer,
+        body=TicketCreateMultipartRequest(
+            department="technical-support",
+            ticket_type="problem",
+            subject=f"Backup log ({run_id})",
+            description="The log of the failed backup.",
+            attachments=[File(payload=io.BytesIO(b"backup failed\n"), file_name="backup.log", mime_type="text/plain")],
+        ),
+    )
+    check(with_file.status_code == 201, f"ticket with a file: {with_file.content[:300]}")
+    source = with_file.parsed.reference
+    attachment = list_messages.sync(client=customer, reference=source).results[0].attachments[0]
+    merged = merge_ticket.sync_detailed(client=client, reference=source, body=MergeRequest(into=first))
+    check(merged.status_code == 200 and isinstance(merged.parsed, Ticket), f"merge: {merged.content[:300]}")
+    check(merged.parsed.reference == first and merged.parsed.message_count == 2, "merge answers the target")
+    for who in (customer, client):
+        moved = get_ticket.sync_detailed(client=who, reference=source)
+        check(moved.status_code == 301 and isinstance(moved.parsed, Moved), f"merged ticket: {moved.content[:300]}")
+        check(moved.parsed.merged_into == first and moved.headers["Location"].endswith(f"/{first}/"), "Location")
+    moved = list_messages.sync_detailed(client=customer, reference=source)
+    check(moved.status_code == 301 and moved.headers["Location"].endswith(f"/{first}/messages/"), "messages 301")
+    moved = download_attachment.sync_detailed(client=customer, reference=source, id=attachment.id)
+    check(moved.status_code == 301 and f"/{first}/attachments/{attachment.id}/" in moved.headers["Location"], "file")
+    followed = download_attachment.sync_detailed(client=customer, reference=first, id=attachment.id)
+    check(followed.status_code == 200 and followed.content == b"backup failed\n", "the file in the target")
+    again = merge_ticket.sync_detailed(client=client, reference=third, body=MergeRequest(into=source))
+    check(again.status_code == 409 and isinstance(again.parsed, Error), f"merge into merged: {again.content[:300]}")
+    check(again.parsed.code == "merge_into_closed", f"merge refusal code: {again.parsed.code}")
+    refused = merge_ticket.sync_detailed(client=customer, reference=third, body=MergeRequest(into=first))
+    check(refused.status_code == 403, "a customer merged")
+
+    # Export: the list's filters, as CSV (with a byte-order mark) and XLSX.
+    exported = export_tickets.sync_detailed(client=client, format_=ExportTicketsFormat.CSV, tag=["journey-vip"])
+    check(exported.status_code == 200, f"export: {exported.content[:300]}")
+    text = exported.content.decode("utf-8")
+    check(text.startswith("\ufeff") and first in text and second in text and third not in text, "CSV export")
+    check(exported.headers["Content-Disposition"].startswith("attachment;"), "export Content-Disposition")
+    exported = export_tickets.sync_detailed(
+        client=client, format_=ExportTicketsFormat.XLSX, status=[ExportTicketsStatusItem.NEW]
+    )
+    check(exported.status_code == 200 and exported.content.startswith(b"PK"), "XLSX export")
+    refused = export_tickets.sync_detailed(client=customer)
+    check(refused.status_code == 403, "a customer exported")
+
+
 # --------------------------------------------------------------------------
 
 
@@ -557,6 +700,7 @@ def main():
                 with step(f"{kind}: journey", timings):
                     reference = customer_journey(api, base, tokens["customer"], tokens["agent"])
                     agent_journey(api, base, tokens["agent"], tokens["customer"], reference)
+                    agents_at_scale_journey(api, base, tokens["agent"], tokens["customer"])
     except Failure as exc:
         log(f"FAILED: {exc}")
         if args.keep:

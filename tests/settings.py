@@ -38,6 +38,8 @@ HELPDESK_TICKETS = {
     # The locmem cache outlives each test, and user ids repeat between tests:
     # rate-limit tests set low limits explicitly, everything else gets room.
     "API_THROTTLE_RATES": {"ticket_create": "10000/hour", "reply": "10000/hour"},
+    # The webhook tests' receiver listens on 127.0.0.1; every other private address stays refused.
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": ["127.0.0.1/32"],
 }
 # Notifications are delivered right after commit, in the test's own process;
 # the worker's own tests switch to the database backend.

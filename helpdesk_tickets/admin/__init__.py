@@ -17,21 +17,27 @@ registers every model:
 - :mod:`.records`: messages, attachments, events and idempotency keys, read-only;
 - :mod:`.inbound`: received e-mails, with "process again";
 - :mod:`.outbox`: the outgoing e-mails ("send again") and failing addresses ("clear");
-- :mod:`.agents`: tags and the agents' availability (away, capacity).
+- :mod:`.agents`: tags and the agents' availability (away, capacity);
+- :mod:`.webhooks`: webhook endpoints ("send a test event", "rotate the secret") and deliveries ("retry now").
+- :mod:`.knowledge`: the knowledge base's articles (with a preview) and the tickets they saved.
 """
 
-from . import agents, catalogue, fields, inbound, outbox, records, tickets
+from . import agents, catalogue, fields, inbound, knowledge, outbox, records, tickets, webhooks
 from ._shared import MANAGED_FIELDS
 from .agents import AgentStatusAdmin, TagAdmin
 from .catalogue import CannedReplyAdmin, DepartmentAdmin, HolidayAdmin, ProductAdmin, TicketTypeAdmin
 from .inbound import InboundEmailAdmin
+from .knowledge import ArticleAdmin, ArticleDeflectionAdmin
 from .outbox import BouncedAddressAdmin, OutboundEmailAdmin
 from .records import AttachmentAdmin, IdempotencyKeyAdmin, MessageAdmin, TicketEventAdmin
 from .tickets import TicketAdmin, TicketAdminForm
+from .webhooks import WebhookDeliveryAdmin, WebhookEndpointAdmin
 
 __all__ = [
     "MANAGED_FIELDS",
     "AgentStatusAdmin",
+    "ArticleAdmin",
+    "ArticleDeflectionAdmin",
     "AttachmentAdmin",
     "BouncedAddressAdmin",
     "CannedReplyAdmin",
@@ -47,11 +53,15 @@ __all__ = [
     "TicketAdminForm",
     "TicketEventAdmin",
     "TicketTypeAdmin",
+    "WebhookDeliveryAdmin",
+    "WebhookEndpointAdmin",
     "agents",
     "catalogue",
     "fields",
     "inbound",
+    "knowledge",
     "outbox",
     "records",
     "tickets",
+    "webhooks",
 ]

@@ -35,7 +35,7 @@ class DepartmentAdmin(CatalogueAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "description", "translations", "active", "ordering")}),
         (_("Staff"), {"fields": ("agents", "assignment")}),
-        (_("Targets"), {"fields": ("first_response_target", "resolution_target")}),
+        (_("Targets"), {"fields": ("first_response_target", "resolution_target", "breach_priority")}),
     )
 
     def get_queryset(self, request):

@@ -105,17 +105,19 @@ class TicketAdminForm(forms.ModelForm):
 @admin.register(Ticket)
 class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
     form = TicketAdminForm
+    # The SLA right after the subject: at 1366 pixels in Persian (the admin's sidebars open)
+    # the last columns scroll out of sight, and the deadline is what the list is read for.
     list_display = (
         "reference",
         "subject",
-        "requester",
-        "department",
+        "sla_due",
         "status",
         "priority",
+        "requester",
+        "department",
         "assignee",
         "channel",
         "last_activity_at",
-        "sla_due",
     )
     list_display_links = ("reference", "subject")
     list_filter = ("status", "priority", "department", "channel", "ticket_type", "product", "tags")
@@ -123,6 +125,7 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
     search_fields = ("reference", "subject")
     person_search = ("requester",)
     date_hierarchy = "created_at"
+
     # A second COUNT(*) over the whole table on every page is costly at scale.
     show_full_result_count = False
     raw_id_fields = ("assignee",)
@@ -196,6 +199,9 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
         (_("Staff page"), {"fields": ("staff_page", "tag_list", "merged_into")}),
     )
 
+    class Media:
+        css = {"all": ["helpdesk_tickets/admin.css"]}
+
     def get_queryset(self, request):
         # Admin access does not widen what a user may see: an agent sees their
         # departments' tickets here too, a supervisor (or superuser) all of them.
@@ -245,7 +251,8 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
             return "—"
         text = display_for_value(due, "—")
         if obj.is_breached():
-            return format_html('<strong style="color:#b3261e">{}</strong>', text)
+            # A class, not a style attribute: the admin pages' CSP allows no inline style.
+            return format_html('<strong class="hdt-admin-breached">{}</strong>', text)
         return text
 
     @admin.display(description=_("tags"))

@@ -26,11 +26,14 @@ UNAVAILABLE_RETRY_AFTER = 10
 #: Every ``code`` the API sends with a ``detail`` (those of DRF's exceptions and
 #: of the services'); the documentation's table and the schema list these.
 CODES = {
+    "merged": 301,
     "parse_error": 400,
     "too_many_files": 400,
     "too_many_fields": 400,
     "bad_request": 400,
     "invalid_transition": 400,
+    "merge_into_itself": 400,
+    "too_many_tickets": 400,
     "not_authenticated": 401,
     "authentication_failed": 401,
     "permission_denied": 403,
@@ -40,6 +43,9 @@ CODES = {
     "duplicate": 409,
     "open_ticket_limit": 409,
     "ticket_closed": 409,
+    "merge_of_closed": 409,
+    "merge_into_closed": 409,
+    "merge_across_requesters": 409,
     "request_too_large": 413,
     "unsupported_media_type": 415,
     "idempotency_key_reused": 422,

@@ -1,6 +1,7 @@
 """Fields of the REST API's serializers: slugs, usernames, and datetimes as DRF writes them."""
 
 import re
+from collections.abc import Mapping
 
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
@@ -11,6 +12,9 @@ from rest_framework.settings import api_settings
 
 from .. import users
 
+#: Pattern of a ticket reference: the `{reference}` path segment (checked by the URLconf before any
+#: lookup) and a reference in a request body.
+REFERENCE_PATTERN = r"[A-Za-z0-9-]{1,32}"
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}\Z")
 # Lone surrogates cannot be stored by any backend (and are never real text).
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -25,6 +29,18 @@ def reject_unstorable(value):
     if isinstance(value, str) and ("\x00" in value or _SURROGATE.search(value)):
         raise serializers.ValidationError(_("This text contains a character that is not allowed."))
     return value
+
+
+class RejectUnknownFields:
+    """SPEC §6: a field that does not exist (or cannot be written) is a 400 naming it, never ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(name) for name in data if name not in self.fields)
+            if unknown:
+                message = _("This field does not exist or cannot be changed.")
+                raise serializers.ValidationError({name[:100]: [message] for name in unknown})
+        return super().to_internal_value(data)
 
 
 class BySlugField(serializers.SlugRelatedField):

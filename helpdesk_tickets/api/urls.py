@@ -15,6 +15,7 @@ app_name = "helpdesk_tickets_api"
 
 router = SimpleRouter()
 router.register("tickets", views.TicketViewSet, basename="ticket")
+router.register("articles", views.ArticleViewSet, basename="article")
 
 _ticket = rf"^tickets/(?P<reference>{views.REFERENCE_PATTERN})"
 
@@ -24,6 +25,9 @@ urlpatterns = [
     path("ticket-types/", views.TicketTypeListView.as_view(), name="tickettype-list"),
     path("products/", views.ProductListView.as_view(), name="product-list"),
     path("me/", views.MeView.as_view(), name="me"),
+    # Before the router's: its detail route would read "bulk" and "export" as references.
+    path("tickets/bulk/", views.TicketBulkView.as_view(), name="ticket-bulk"),
+    path("tickets/export/", views.TicketExportViewSet.as_view({"get": "list"}), name="ticket-export"),
     *router.urls,
     re_path(
         rf"{_ticket}/messages/$",

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('helpdesk_tickets', '0006_canned_reply_language'),
+        ('helpdesk_tickets', '0008_escalation'),
     ]
 
     operations = [
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='ticketevent',
             name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('status_changed', 'Status changed'), ('priority_changed', 'Priority changed'), ('assigned', 'Assignee changed'), ('department_changed', 'Department changed'), ('sla_breached', 'SLA breached'), ('merged', 'Merged'), ('tag_added', 'Tag added'), ('tag_removed', 'Tag removed'), ('field_changed', 'Field changed')], max_length=30, verbose_name='event'),
+            field=models.CharField(choices=[('created', 'Created'), ('status_changed', 'Status changed'), ('priority_changed', 'Priority changed'), ('assigned', 'Assignee changed'), ('department_changed', 'Department changed'), ('sla_warning', 'SLA deadline coming up'), ('sla_breached', 'SLA breached'), ('merged', 'Merged'), ('tag_added', 'Tag added'), ('tag_removed', 'Tag removed'), ('field_changed', 'Field changed')], max_length=30, verbose_name='event'),
         ),
         migrations.CreateModel(
             name='TicketField',

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import Assignment
+from ..choices import Assignment, BreachPriority
 from ..conf import settings as app_settings
 from ..querysets import OfferedQuerySet
 
@@ -94,6 +94,14 @@ class Department(TranslatedNameMixin):
         choices=Assignment.choices,
         default=Assignment.MANUAL,
         help_text=_("Who gets a new ticket: nobody until an agent takes it, each agent in turn, or the least busy."),
+    )
+
+    breach_priority = models.CharField(
+        _("priority on breach"),
+        max_length=10,
+        choices=BreachPriority.choices,
+        default=BreachPriority.NONE,
+        help_text=_("What a ticket's priority becomes when it misses a first-response or resolution deadline."),
     )
 
     objects = OfferedQuerySet.as_manager()

@@ -122,6 +122,16 @@ class OutboundEmail(models.Model):
         null=True,
         blank=True,
     )
+    # For the escalation e-mails: the warning or breach they tell of (its deadline and due time).
+    escalation = models.ForeignKey(
+        "SlaEscalation",
+        verbose_name=_("SLA escalation"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
     to_address = models.CharField(_("to"), max_length=254)
     language = models.CharField(_("language"), max_length=10, blank=True)
     # The e-mail's Message-ID header, without angle brackets (``message_id`` would be the FK above).

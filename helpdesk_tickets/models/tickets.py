@@ -286,6 +286,7 @@ class TicketEvent(models.Model):
         PRIORITY_CHANGED = "priority_changed", _("Priority changed")
         ASSIGNED = "assigned", _("Assignee changed")
         DEPARTMENT_CHANGED = "department_changed", _("Department changed")
+        SLA_WARNING = "sla_warning", _("SLA deadline coming up")
         SLA_BREACHED = "sla_breached", _("SLA breached")
         MERGED = "merged", _("Merged")
         TAG_ADDED = "tag_added", _("Tag added")

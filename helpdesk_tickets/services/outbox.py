@@ -129,6 +129,7 @@ def _claimed_rows(pks, token):
             "ticket__assignee",
             "message__author",
             "recipient",
+            "escalation",
         )
         .annotate(
             recipient_allowed=notifications.recipient_allowed(),

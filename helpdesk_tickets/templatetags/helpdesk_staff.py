@@ -11,6 +11,7 @@ from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
 from .. import sla, users
+from ..services.presence import HEARTBEAT_SECONDS
 from .helpdesk_tickets import localize_digits, use_jalali
 
 register = template.Library()
@@ -137,9 +138,22 @@ def hdt_staff_get(mapping, key):
 
 @register.filter
 def hdt_staff_event_change(event):
-    """``old → new`` of a history entry, with statuses and priorities in the reader's language."""
-    from ..models import Priority, Status, TicketEvent
+    """``old → new`` of a history entry, with statuses and priorities in the reader's language;
+    the deadline and due time of an SLA warning or breach."""
+    from ..models import Priority, SlaTarget, Status, TicketEvent
 
+    if event.kind in (TicketEvent.Kind.SLA_WARNING, TicketEvent.Kind.SLA_BREACHED):
+        # The escalation's: which deadline, and its due time (older breach flags name neither).
+        if event.old_value not in SlaTarget.values:
+            return ""
+        try:
+            due = datetime.fromisoformat(event.new_value)
+        except ValueError:
+            return SlaTarget(event.old_value).label
+        return _("%(deadline)s, due %(due)s") % {
+            "deadline": SlaTarget(event.old_value).label,
+            "due": hdt_staff_datetime(due),
+        }
     labels = {TicketEvent.Kind.STATUS_CHANGED: Status, TicketEvent.Kind.PRIORITY_CHANGED: Priority}.get(event.kind)
 
     def show(value):
@@ -182,3 +196,9 @@ def hdt_staff_breakable_email(value):
         else:
             html.append(escape(part))
     return mark_safe("".join(html))  # nosec B308 B703 - every part is escaped above
+
+
+@register.simple_tag
+def hdt_staff_heartbeat_ms():
+    """How often the staff ticket page sends its presence heartbeat, in milliseconds (for staff.js)."""
+    return HEARTBEAT_SECONDS * 1000

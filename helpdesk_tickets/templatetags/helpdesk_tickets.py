@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext, pgettext
 
 from .. import permissions, users
+from ..attachments import is_previewable
 from ..conf import settings as app_settings
 from ..text import format_size as _format_size
 
@@ -260,3 +261,9 @@ def helpdesk_paragraphs(value):
         '<p dir="auto">{}</p>',
         ((mark_safe(escape(part).replace("\n", "<br>")),) for part in paragraphs if part.strip()),  # nosec B308 B703 - escaped before the <br> join
     )
+
+
+@register.filter
+def helpdesk_previewable(attachment):
+    """Whether the attachment gets a thumbnail and opens in the browser (a raster image)."""
+    return is_previewable(getattr(attachment, "content_type", ""))

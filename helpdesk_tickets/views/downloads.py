@@ -18,9 +18,14 @@ from ..models import Attachment, Message, Ticket
 
 
 class AttachmentDownloadView(LoginRequiredMixin, View):
-    """``GET tickets/<reference>/attachments/<pk>/``: the file, or 404 for anyone who may not read it."""
+    """``GET tickets/<reference>/attachments/<pk>/``: the file, or 404 for anyone who may not read it.
+
+    With ``inline=True`` (``…/<pk>/preview/``) a raster image is shown in the
+    browser (thumbnails, the full view); any other file is still a download.
+    """
 
     http_method_names = ["get", "head"]
+    inline = False
 
     def get_attachment(self):
         user = self.request.user
@@ -38,11 +43,10 @@ class AttachmentDownloadView(LoginRequiredMixin, View):
 
     def get(self, request, *args, **kwargs):
         try:
-            return attachment_response(self.get_attachment())
+            return attachment_response(self.get_attachment(), inline=self.inline)
         except _Moved as moved:
-            url = reverse(
-                "helpdesk_tickets:attachment_download", kwargs={"reference": moved.ticket.reference, "pk": kwargs["pk"]}
-            )
+            url_name = "helpdesk_tickets:attachment_preview" if self.inline else "helpdesk_tickets:attachment_download"
+            url = reverse(url_name, kwargs={"reference": moved.ticket.reference, "pk": kwargs["pk"]})
             return HttpResponseRedirect(url)
 
     head = get

@@ -26,6 +26,8 @@ SPEC_OPERATIONS = {
     ("get", "/api/departments/"),
     ("get", "/api/ticket-types/"),
     ("get", "/api/products/"),
+    ("get", "/api/articles/"),
+    ("get", "/api/articles/{slug}/"),
     ("get", "/api/me/"),
     ("get", "/api/tickets/"),
     ("post", "/api/tickets/"),
@@ -37,6 +39,9 @@ SPEC_OPERATIONS = {
     ("post", "/api/tickets/{reference}/messages/"),
     ("get", "/api/tickets/{reference}/events/"),
     ("get", "/api/tickets/{reference}/attachments/{id}/"),
+    ("post", "/api/tickets/{reference}/merge/"),
+    ("post", "/api/tickets/bulk/"),
+    ("get", "/api/tickets/export/"),
     ("get", "/api/stats/"),
 }
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")

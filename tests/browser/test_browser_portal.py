@@ -217,7 +217,7 @@ def test_attachment_download_and_other_customers_get_404(page, live_server, lang
     log_in(page, live_server, customer)
     page.goto(f"{live_server.url}{ticket.get_absolute_url()}")
     with page.expect_download() as info:
-        page.locator(".hdt-attachments a").first.click()
+        page.locator(".hdt-attachments a[download]").first.click()
     download = info.value
     assert download.suggested_filename == "رسید.png"
     with open(download.path(), "rb") as handle:

@@ -75,6 +75,8 @@ def test_setting_that_is_not_a_dict():
         ({"HOLIDAY_CACHE_SECONDS": 1.5}, "E004"),
         ({"DUPLICATE_WINDOW": 3600}, "E005"),
         ({"DEFAULT_FIRST_RESPONSE_TARGET": timedelta(0)}, "E005"),
+        ({"SLA_WARNING_BEFORE": 900}, "E005"),
+        ({"SLA_WARNING_BEFORE": timedelta(0)}, "E005"),
         ({"ALLOWED_ATTACHMENT_EXTENSIONS": "pdf,png"}, "E006"),
         ({"BUSINESS_HOURS": ("17:00", "09:00")}, "E007"),
         ({"BUSINESS_HOURS": ("9am", "5pm")}, "E007"),

@@ -138,3 +138,40 @@ def test_a_run_over_more_than_one_batch_finishes_everything(monkeypatch):
     assert Ticket.objects.filter(status=Status.CLOSED).count() == 3
     assert not Ticket.objects.breached(T0 + timedelta(days=8)).filter(sla_breached_at__isnull=True).exists()
     assert "Closed 0 resolved ticket(s); flagged 0 SLA breach(es)." in run(T0 + timedelta(days=8, minutes=1))
+
+
+@override_settings(HELPDESK_TICKETS={"AUTO_CLOSE_AFTER": 7})
+def test_every_repeats_the_chores_until_it_is_stopped():
+    """Without cron, ``--every`` is the periodic runner: each round does what became due since the last."""
+    import os
+    import signal
+    import threading
+
+    desk = make_desk()
+    ticket = desk.ticket()
+    services.post_reply(ticket=ticket, actor=desk.agent, body="done")
+    services.resolve(ticket, actor=desk.agent)
+    Ticket.objects.filter(pk=ticket.pk).update(resolved_at=T0)
+    previous = signal.getsignal(signal.SIGTERM)
+    stopper = threading.Timer(2.5, os.kill, (os.getpid(), signal.SIGTERM))
+    out = StringIO()
+    stopper.start()
+    try:
+        call_command("helpdesk_tickets_housekeeping", every=1, stdout=out)
+    finally:
+        stopper.cancel()
+    rounds = [line for line in out.getvalue().splitlines() if line.startswith("Closed")]
+    assert len(rounds) >= 2
+    assert rounds[0] == "Closed 1 resolved ticket(s); flagged 0 SLA breach(es)."
+    assert set(rounds[1:]) == {"Closed 0 resolved ticket(s); flagged 0 SLA breach(es)."}
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    # The command gives SIGTERM back to whoever had it.
+    assert signal.getsignal(signal.SIGTERM) is previous
+
+
+def test_every_refuses_a_busy_loop():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="at least 1 second"):
+        call_command("helpdesk_tickets_housekeeping", every=0.1, stdout=StringIO())

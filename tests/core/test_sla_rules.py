@@ -45,6 +45,20 @@ tickets = st.fixed_dictionaries(
 )
 
 
+def save_generated(desk, fields):
+    """A ticket of ``desk``'s with the generated ``fields``, saved as they are."""
+    ticket = Ticket(
+        reference=uuid.uuid4().hex[:12],
+        requester=desk.customer,
+        department=desk.sales,
+        ticket_type=desk.ticket_type,
+        subject="Generated",
+        **fields,
+    )
+    ticket.save()  # keeps sla_due, the running deadline, as the services do
+    return ticket
+
+
 class TestRulesAgree(TestCase):
     """Each example runs in its own transaction, rolled back after it."""
 
@@ -53,16 +67,7 @@ class TestRulesAgree(TestCase):
         cls.desk = make_desk()
 
     def save(self, fields):
-        ticket = Ticket(
-            reference=uuid.uuid4().hex[:12],
-            requester=self.desk.customer,
-            department=self.desk.sales,
-            ticket_type=self.desk.ticket_type,
-            subject="Generated",
-            **fields,
-        )
-        ticket.save()  # keeps sla_due, the running deadline, as the services do
-        return ticket
+        return save_generated(self.desk, fields)
 
     @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(tickets, min_size=1, max_size=8), moments)

@@ -484,14 +484,16 @@ def test_query_counts_of_opening_a_ticket_and_replying(team, django_assert_num_q
     customer, agent, department = team["customer"], team["agent"], team["department"]
     ticket_type = on_commit(lambda: make_ticket(customer, department)).ticket_type
     # Whether the type is offered there (1), the type's fields (1), the savepoint pair (2), the ticket,
-    # its first message and its event (3); the outbox (3); delivery of three e-mails (3 + 3).
-    with django_assert_num_queries(7 + 3 + 6):
+    # its first message and its event (3); the outbox (3); delivery of three e-mails (3 + 3); after
+    # the commit, the webhook endpoints that listen to each event (1 per event, docs: "Webhooks").
+    with django_assert_num_queries(7 + 3 + 6 + 1):
         ticket = on_commit(lambda: make_ticket(customer, department, ticket_type=ticket_type))
     ticket = Ticket.objects.get(pk=ticket.pk)
     # The agent's permissions (3), the savepoint pair (2), the locked ticket, the message,
-    # the ticket's update and re-read, the status event (5); the outbox (3); one e-mail (4).
-    with django_assert_num_queries(10 + 3 + 4):
+    # the ticket's update and re-read, the status event (5); the outbox (3); one e-mail (4);
+    # the webhook endpoints of the status change and of the reply (2).
+    with django_assert_num_queries(10 + 3 + 4 + 2):
         on_commit(lambda: services.post_reply(ticket=ticket, actor=agent, body="On it"))
     # The customer's reply to the unassigned ticket: the same, and two agents to tell (5).
-    with django_assert_num_queries(10 + 3 + 5):
+    with django_assert_num_queries(10 + 3 + 5 + 2):
         on_commit(lambda: services.post_reply(ticket=ticket, actor=customer, body="Thanks"))

@@ -16,6 +16,7 @@ def _serializers():
 TAGS = [
     {"name": "catalogue", "description": "Where a ticket can go: departments, ticket types and products."},
     {"name": "tickets", "description": "Tickets, their thread, files and audit trail."},
+    {"name": "knowledge-base", "description": "Help articles that may answer a question before it is a ticket."},
     {"name": "staff", "description": "What only agents and supervisors may do."},
     {"name": "account", "description": "The caller."},
 ]
@@ -47,6 +48,7 @@ SCHEMA_SETTINGS = {
         "TicketChannelEnum": "helpdesk_tickets.models.Channel",
         "OnBehalfChannelEnum": lambda: [(value, str(label)) for value, label in _serializers().ON_BEHALF_CHANNELS],
         "TicketEventKindEnum": "helpdesk_tickets.models.TicketEvent.Kind",
+        "TagColourEnum": "helpdesk_tickets.models.TagColour",
     },
     "APPEND_COMPONENTS": {
         "schemas": {
@@ -103,6 +105,9 @@ HEADERS = {
     "Content-Disposition": _header(
         "`attachment; filename=\"…\"; filename*=UTF-8''…`: the file's name (ASCII fallback and the real name).",
         {"type": "string"},
+    ),
+    "Location": _header(
+        "The same address of the ticket this one was merged into.", {"type": "string", "format": "uri"}
     ),
 }
 

@@ -12,14 +12,17 @@ multipart, and ``null`` only in JSON.
 
 - :mod:`.account`: people, the caller's account, the API root;
 - :mod:`.catalogue`: departments, ticket types, products;
+- :mod:`.articles`: the knowledge base's articles;
 - :mod:`.ticket_fields`: the ticket types' fields and a ticket's ``fields``;
 - :mod:`.tickets`: tickets and their history;
+- :mod:`.agents`: the staff's tools: tags, merging, bulk actions, exports;
 - :mod:`.messages`: the thread and its attachments;
 - :mod:`.errors`: the documented error answers;
 - :mod:`.stats`: response-time figures.
 """
 
 from .account import DepartmentRefSerializer, MeSerializer, RootSerializer, UserSerializer, person
+from .articles import ArticleDetailSerializer, ArticleSerializer
 from .catalogue import DepartmentSerializer, OfferedSerializer, ProductSerializer, TicketTypeSerializer
 from .errors import (
     TICKET_CREATE_CONFLICT,
@@ -44,6 +47,8 @@ from .tickets import (
 __all__ = [
     "ON_BEHALF_CHANNELS",
     "TICKET_CREATE_CONFLICT",
+    "ArticleDetailSerializer",
+    "ArticleSerializer",
     "AttachmentSerializer",
     "DepartmentRefSerializer",
     "DepartmentSerializer",

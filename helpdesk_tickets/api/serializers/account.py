@@ -48,6 +48,7 @@ class RootSerializer(serializers.Serializer):
     departments = serializers.URLField()
     ticket_types = serializers.URLField()
     products = serializers.URLField()
+    articles = serializers.URLField()
     tickets = serializers.URLField()
     me = serializers.URLField()
     stats = serializers.URLField()

@@ -15,11 +15,13 @@ from ..fields import (
     BySlugField,
     CustomerField,
     OfferingSlugField,
+    RejectUnknownFields,
     UsernameField,
     datetime_representation,
     reject_unstorable,
 )
 from .account import UserSerializer, person
+from .agents import tags_field, ticket_tags, write_tags_field
 from .messages import _attachments_field, _NoFilesInJSON
 from .ticket_fields import FieldValuesField, FieldValuesTextField
 
@@ -95,6 +97,7 @@ class TicketSerializer(serializers.ModelSerializer):
     product_name = serializers.SerializerMethodField()
     requester = UserSerializer(read_only=True)
     assignee = UserSerializer(read_only=True, allow_null=True)
+    tags = tags_field()
     has_unread_reply = serializers.BooleanField(
         source="has_unread_staff_reply",
         read_only=True,
@@ -121,6 +124,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "product_name",
             "requester",
             "assignee",
+            "tags",
             "message_count",
             "has_unread_reply",
             "created_at",
@@ -169,6 +173,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "product_name": shared.product_name(ticket),
             "requester": shared.person(ticket.requester),
             "assignee": shared.person(ticket.assignee),
+            "tags": ticket_tags(ticket, self.context),
             "message_count": int(ticket.message_count),
             "has_unread_reply": bool(ticket.has_unread_staff_reply),
             "created_at": when(ticket.created_at),
@@ -256,7 +261,7 @@ class TicketCreateMultipartSerializer(TicketCreateSerializer):
     attachments = _attachments_field()
 
 
-class TicketUpdateSerializer(serializers.Serializer):
+class TicketUpdateSerializer(RejectUnknownFields, serializers.Serializer):
     """Staff changes to a ticket; every field optional (PATCH)."""
 
     status = serializers.ChoiceField(choices=Status.choices, required=False)
@@ -270,15 +275,7 @@ class TicketUpdateSerializer(serializers.Serializer):
         error_messages={"does_not_exist": gettext_lazy("This person is not an agent of the ticket's department.")},
     )
     department = BySlugField(queryset=Department.objects.all(), required=False)
-
-    def to_internal_value(self, data):
-        # SPEC §6: a field that does not exist (or cannot be written) is a 400 naming it, never ignored.
-        if isinstance(data, Mapping):
-            unknown = sorted(str(name) for name in data if name not in self.fields)
-            if unknown:
-                message = gettext_lazy("This field does not exist or cannot be changed.")
-                raise serializers.ValidationError({name[:100]: [message] for name in unknown})
-        return super().to_internal_value(data)
+    tags = write_tags_field()
 
 
 class TicketEventSerializer(serializers.ModelSerializer):

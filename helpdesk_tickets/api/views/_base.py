@@ -18,14 +18,13 @@ from rest_framework.settings import api_settings
 from ...models import Ticket
 from .. import serializers as s
 from ..errors import exception_handler
+from ..fields import REFERENCE_PATTERN
 from ..idempotency import request_fingerprint, run_idempotent
 from ..parsers import JSONParser
 from ..permissions import IsHelpdeskUser
 from ..schema import HelpdeskAutoSchema
 from ..throttling import charge, throttles_for
 
-#: Pattern of the `{reference}` path segment (checked by the URLconf before any lookup).
-REFERENCE_PATTERN = r"[A-Za-z0-9-]{1,32}"
 #: An Idempotency-Key: 1–255 visible ASCII characters.
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 _IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)

@@ -29,6 +29,7 @@ class RootView(HelpdeskAPIMixin, APIView):
             "departments": "department-list",
             "ticket_types": "tickettype-list",
             "products": "product-list",
+            "articles": "article-list",
             "tickets": "ticket-list",
             "me": "me",
             "stats": "stats",

@@ -33,6 +33,7 @@ from ._base import (
     idempotent,
     visible_ticket,
 )
+from .merge import MOVED, moved
 from .tickets import is_form
 
 
@@ -70,10 +71,13 @@ class MessageViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
         summary="List a ticket's messages",
         operation_id="list_messages",
         parameters=[REFERENCE_PARAMETER],
-        responses={200: s.MessageSerializer(many=True), 400: BAD_REQUEST, 404: LIST_NOT_FOUND},
+        responses={200: s.MessageSerializer(many=True), 301: MOVED, 400: BAD_REQUEST, 404: LIST_NOT_FOUND},
+        headers={301: ["Location"]},
     )
     def list(self, request, *args, **kwargs):
         """The thread, oldest first; reading it as the requester marks staff replies read."""
+        if redirect := moved(request, self.get_ticket(), "ticket-messages"):
+            return redirect
         response = super().list(request, *args, **kwargs)
         services.mark_read(self.get_ticket(), request.user)
         return response
@@ -159,12 +163,16 @@ class AttachmentDownloadView(HelpdeskAPIMixin, APIView):
                     "`content_type`, its name in Content-Disposition)."
                 ),
             ),
+            301: MOVED,
             404: NOT_FOUND,
         },
-        headers={200: ["Content-Disposition"]},
+        headers={200: ["Content-Disposition"], 301: ["Location"]},
     )
     def get(self, request, reference, pk):
         ticket = visible_ticket(request, reference, Ticket.objects.all())
+        # The file moved with its message.
+        if redirect := moved(request, ticket, "ticket-attachment", pk=pk):
+            return redirect
         attachment = get_object_or_404(Attachment.objects.select_related("message"), pk=pk, message__ticket=ticket)
         if attachment.message.internal and not permissions.can_see_internal(request.user, ticket):
             raise Http404

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponseNotModified
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
@@ -41,6 +42,7 @@ from ._base import (
     idempotent,
     slug_of,
 )
+from .merge import MOVED, MergeActionMixin, moved
 
 _OPEN_A_TICKET = {
     "department": "billing",
@@ -103,7 +105,7 @@ def _matches(header, etag):
     return any(tag.removeprefix("W/") == etag.removeprefix("W/") for tag in parse_etags(header))
 
 
-class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class TicketViewSet(HelpdeskAPIMixin, MergeActionMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Tickets: a customer's own; an agent's departments' (and own); all for a supervisor."""
 
     serializer_class = s.TicketSerializer
@@ -123,7 +125,12 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
 
     def get_queryset(self):
         queryset = Ticket.objects.visible_to(self.request.user)
-        return queryset.for_api_list() if self.action == "list" else queryset.with_related()
+        queryset = queryset.for_api_list() if self.action == "list" else queryset.with_related()
+        return self.with_tags(queryset)
+
+    def with_tags(self, queryset):
+        # Tags are staff-only: fetched (one query for the whole page) only for a caller who may see some.
+        return queryset.with_tags() if permissions.is_agent(self.request.user) else queryset
 
     def get_object(self):
         # Filters and ordering apply to the list only.
@@ -137,7 +144,7 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
         return self.get_serializer(ticket).data
 
     def _render(self, ticket, status_code=status.HTTP_200_OK):
-        ticket = Ticket.objects.with_related().get(pk=ticket.pk)
+        ticket = self.with_tags(Ticket.objects.with_related()).get(pk=ticket.pk)
         return Response(self.ticket_data(ticket), status=status_code)
 
     def etag(self, ticket, data):
@@ -248,13 +255,16 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
         parameters=[REFERENCE_PARAMETER, IF_NONE_MATCH],
         responses={
             200: s.TicketSerializer,
+            301: MOVED,
             304: OpenApiResponse(description="Not modified: the copy whose ETag you sent is current (no body)."),
             404: NOT_FOUND,
         },
-        headers={200: ["ETag"], 304: ["ETag"]},
+        headers={200: ["ETag"], 301: ["Location"], 304: ["ETag"]},
     )
     def retrieve(self, request, *args, **kwargs):
         ticket = self.get_object()
+        if redirect := moved(request, ticket, "ticket-detail"):
+            return redirect
         data = self.ticket_data(ticket)
         etag = self.etag(ticket, data)
         if _matches(request.headers.get("If-None-Match", ""), etag):
@@ -280,7 +290,8 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
         },
     )
     def partial_update(self, request, *args, **kwargs):
-        """Staff only: change `status`, `priority`, `assignee` (username or null), `department` (slug).
+        """Staff only: change `status`, `priority`, `assignee` (username or null), `department` (slug),
+        `tags` (slugs: the ticket's tags exactly).
 
         All or nothing; a field that does not exist or cannot be changed here is a 400 naming it.
         """
@@ -289,7 +300,13 @@ class TicketViewSet(HelpdeskAPIMixin, mixins.ListModelMixin, viewsets.GenericVie
             raise PermissionDenied
         serializer = s.TicketUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.update_ticket(ticket, actor=request.user, **serializer.validated_data)
+        changes = dict(serializer.validated_data)
+        slugs = changes.pop("tags", None)
+        with transaction.atomic():
+            services.update_ticket(ticket, actor=request.user, **changes)
+            if slugs is not None:
+                # Read after a department change: the tags must be usable in the ticket's new department.
+                services.set_tags(ticket, services.tags_by_slug(slugs, ticket=ticket), actor=request.user)
         return self._render(ticket)
 
     @api_schema(

@@ -1,4 +1,4 @@
-"""The demo data of ``manage.py helpdesk_demo``: departments, types, products, accounts and tickets.
+"""The demo data of ``manage.py helpdesk_demo``: departments, types, products, accounts, tickets, help articles.
 
 Safe to run again: catalogue rows are found by slug and accounts by user
 name (only their password is set again); demo tickets are opened only for a
@@ -13,7 +13,7 @@ data of its own adds a module here and one line there.
 
 from django.db import transaction
 
-from . import accounts, canned_replies, catalogue, fields, tickets
+from . import accounts, canned_replies, catalogue, fields, knowledge, tickets
 from .accounts import ACCOUNTS, AGENT2_DEPARTMENTS, AGENT_DEPARTMENTS, DEFAULT_PASSWORD, demo_login
 
 __all__ = ["ACCOUNTS", "AGENT2_DEPARTMENTS", "AGENT_DEPARTMENTS", "DEFAULT_PASSWORD", "demo_login", "load"]
@@ -26,5 +26,6 @@ def load(password):
         fields.load()
         people = accounts.load(password, departments)
         canned_replies.load(departments)
+        knowledge.load(departments)
     people = accounts.reloaded(people)
     return tickets.load(people)

@@ -17,7 +17,7 @@ from ...conf import settings as app_settings
 from ...field_forms import add_ticket_fields, ticket_field_values
 from ...forms import TicketForm, attachment_limits
 from ...models import Department, Ticket, TicketType
-from ...text import normalize_text
+from ...text import STOPWORDS, normalize_text, overlap_score
 from ..errors import REFUSALS, add_service_error
 from ..mixins import HelpdeskPageMixin
 
@@ -25,11 +25,8 @@ from ..mixins import HelpdeskPageMixin
 SIMILAR_LIMIT = 5
 #: How many of the customer's open tickets in a department are compared at most.
 SIMILAR_CANDIDATES = 200
-#: Words too common to make two requests look alike (already normalised: Persian yeh and kaf).
-SIMILAR_STOPWORDS = frozenset(
-    "a an and are at be but by can for from has have i in is it my of on or our so the this that to was we "
-    "with you your اون این آن از با برای به تا در را که و یا یک هم است بود شد می نمی ها های من ما".split()
-)
+#: Words too common to make two requests look alike (the knowledge base's search drops them too).
+SIMILAR_STOPWORDS = STOPWORDS
 
 
 def _active_departments():
@@ -169,6 +166,8 @@ class TicketCreateView(DepartmentStepMixin, HelpdeskPageMixin, FormView):
         context["working_hours"] = _working_hours()
         context["limits"] = attachment_limits()
         context["step"] = 3
+        # Help articles for the subject, shown after the first Send (the script shows them while typing).
+        context["article_suggestions"] = getattr(self, "article_suggestions", [])
         return context
 
     def already_sent(self, existing):
@@ -191,6 +190,13 @@ class TicketCreateView(DepartmentStepMixin, HelpdeskPageMixin, FormView):
         existing = services.find_duplicate(self.request.user, self.department, data["subject"], data["description"])
         if existing is not None:
             return self.already_sent(existing)
+        if not self.request.POST.get("kb_seen"):
+            # Not sent yet: first the help articles that may answer it (the form keeps what was typed).
+            self.article_suggestions = services.suggest_articles(
+                data["subject"], department=self.department, user=self.request.user
+            )
+            if self.article_suggestions:
+                return self.render_to_response(self.get_context_data(form=form))
         try:
             ratelimit.check_rate(self.request, "ticket_create")
         except ratelimit.RateLimited as exc:
@@ -255,14 +261,8 @@ class SimilarTicketsView(DepartmentStepMixin, HelpdeskPageMixin, View):
         )
         scored = []
         for reference, subject, search_text in candidates:
-            subject_words = set(normalize_text(subject).split())
-            words = set(search_text.split())
-            score = 0
-            for term in terms:
-                # The last word may still be being typed: a prefix of 3+ letters counts.
-                if term in words or (len(term) >= 3 and any(word.startswith(term) for word in words)):
-                    # Subject words count double: that is what the customer is typing.
-                    score += 2 if term in subject_words else 1
+            # Subject words count double: that is what the customer is typing.
+            score = overlap_score(terms, set(normalize_text(subject).split()), set(search_text.split()))
             # One subject word in common, or two from the description.
             if score >= 2:
                 scored.append((score, reference, subject))

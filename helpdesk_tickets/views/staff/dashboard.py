@@ -33,5 +33,7 @@ class DashboardView(AgentRequiredMixin, TemplateView):
             right_now=Ticket.objects.in_queue_of(user).open_counts(now=now),
             # Only a supervisor sees departments beyond their own, so only they can see one nobody staffs.
             unstaffed=list(services.unstaffed_departments()) if permissions.is_supervisor(user) else [],
+            # Tickets the knowledge base saved ("this answered my question" on Send ticket), per article.
+            deflections=services.deflections_by_article(departments=departments, since=now - timedelta(days=days)),
         )
         return context

@@ -11,7 +11,8 @@ from django.views.generic import TemplateView, View
 from ... import permissions, services
 from ...downloads import raw_email_response
 from ...field_forms import fields_context
-from ...models import CannedReply, InboundEmail, Message, Status, Tag, Ticket
+from ...models import CannedReply, InboundEmail, Status, Tag, Ticket
+from ...services.presence import COLLEAGUE, CUSTOMER
 from ...staff_forms import MergeForm, ReplyForm, TicketUpdateForm
 from ..errors import REFUSALS, add_service_error, error_text
 from ._base import StaffTicketMixin
@@ -80,32 +81,18 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
 
     def crossed_warning(self, seen, message=None):
         """What the customer or a colleague wrote after ``seen`` (besides ``message``), as a warning, or ""."""
-        if not seen:
-            return ""
-        later = Message.objects.filter(ticket=self.ticket, created_at__gt=seen).exclude(author=self.request.user)
-        if message is not None:
-            later = later.exclude(pk=message.pk)
-        crossed = set(later.values_list("from_staff", flat=True))
-        if False in crossed:
+        written = services.written_since(self.ticket, self.request.user, seen, excluding=message)
+        if written == CUSTOMER:
             return _("The customer wrote again while you were replying: read their message.")
-        if True in crossed:
+        if written == COLLEAGUE:
             return _("A colleague added to this ticket while you were replying.")
         return ""
 
     def warn_about_crossed_messages(self, seen, message):
         """Tell the agent when the customer or a colleague wrote while they were typing."""
-        if not seen:
-            return
-        crossed = set(
-            Message.objects.filter(ticket=self.ticket, created_at__gt=seen)
-            .exclude(pk=message.pk)
-            .exclude(author=self.request.user)
-            .values_list("from_staff", flat=True)
-        )
-        if False in crossed:
-            messages.warning(self.request, _("The customer wrote again while you were replying: read their message."))
-        elif True in crossed:
-            messages.warning(self.request, _("A colleague added to this ticket while you were replying."))
+        warning = self.crossed_warning(seen, message)
+        if warning:
+            messages.warning(self.request, warning)
 
     def canned_replies(self):
         """The department's and the global ones, in the ticket's language or for any language."""

@@ -1,0 +1,1 @@
+"""Escalation: warnings ahead of SLA deadlines, and breaches."""
