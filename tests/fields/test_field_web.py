@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 STEP3 = "/support/new/billing/invoice/"
 #: The staff queue's page without a field filter (session, user, departments, tickets, counts, choices…).
 QUEUE_QUERIES = 14
-API_QUERIES = 6
+API_QUERIES = 7
 
 
 @pytest.fixture
@@ -217,7 +217,7 @@ def test_the_api_list_filtered_by_a_field_costs_the_same_queries(billing, count,
     for i in range(count):
         make_ticket(billing.customer, billing.department, billing.ticket_type, fields={"invoice_number": f"INV-{i}"})
     client = token_client(billing.agent)
-    # Token and user, the agent's departments, the keys' kinds, the page of tickets.
+    # Token and user, the agent's departments, the keys' kinds, the page of tickets and their tags.
     with django_assert_num_queries(API_QUERIES):
         rows = client.get("/api/tickets/", {"field": "invoice_number:INV", "page_size": 50}).json()["results"]
     assert len(rows) == count and all(row["fields"]["invoice_number"].startswith("INV-") for row in rows)
