@@ -125,6 +125,7 @@ def main():
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_inbound")
+    parser.add_argument("--json", action="store_true", help="then one JSON line of the figures (for bench/run.py)")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -169,10 +170,13 @@ def main():
     cpu = sum(result["cpu"] for result in results) / total
     print(f"  this process's CPU per message: {cpu * 1000:.1f} ms (the database server's own work is not in it)")
     print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(
-        f"  per message: p50 {statistics.median(timings) * 1000:.1f} ms, "
-        f"p95 {timings[int(total * 0.95) - 1] * 1000:.1f} ms"
-    )
+    p50, p95 = statistics.median(timings) * 1000, timings[int(total * 0.95) - 1] * 1000
+    print(f"  per message: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    if args.json:
+        figures = {"value": round(total / slowest, 1), "messages": total, "processes": args.processes}
+        figures.update(outcomes=outcomes, p50_ms=round(p50, 1), p95_ms=round(p95, 1), cpu_ms=round(cpu * 1000, 1))
+        figures["cpu_bound_rate"] = round(args.processes / cpu, 1)
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":

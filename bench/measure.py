@@ -15,7 +15,10 @@ Django. Usage::
 An operation is one or more requests (``steps``) a user makes to see one
 screen; its latency is the sum. ``"single": true`` takes one sample only (the
 counted request), for requests too slow to repeat. ``data`` of a POST may contain ``{n}``,
-replaced by a fresh number on every request (distinct tickets). The query
+replaced by a fresh number on every request (distinct tickets); ``"form": true``
+posts it form-encoded, as a browser would, taking turns between the dicts of
+``cycle`` merged into it. ``"language": "en"`` sends that Accept-Language (the
+default is the site's language). The query
 count is taken on a separate, untimed request after a first one (the steady
 state: a first visit may write once, e.g. mark a thread read), so that
 counting SQL does not slow the timed ones.
@@ -50,6 +53,8 @@ def make_client(operation):
     client = Client(raise_request_exception=True)
     if operation.get("user"):
         client.force_login(get_user_model().objects.get(username=operation["user"]))
+    if operation.get("language"):
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = operation["language"]
     if operation.get("token"):
         client.defaults["HTTP_AUTHORIZATION"] = f"Token {operation['token']}"
     return client
@@ -61,7 +66,12 @@ def run_once(client, operation):
     for step in operation["steps"]:
         _counter[0] += 1
         data = _fill(step.get("data"), f"{time.time_ns()}-{_counter[0]}")
-        if step.get("method", "get") == "post":
+        if step.get("method", "get") == "post" and step.get("form"):
+            # A browser's form post; "cycle" takes turns between its values (a change every time).
+            cycle = step.get("cycle")
+            form = {**data, **cycle[_counter[0] % len(cycle)]} if cycle else data
+            response = client.post(step["path"], data=form)
+        elif step.get("method", "get") == "post":
             response = client.post(step["path"], data=json.dumps(data), content_type="application/json")
         else:
             response = client.get(step["path"], data)

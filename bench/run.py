@@ -1,51 +1,58 @@
-"""Run the benchmark and regenerate ``docs/benchmarks.rst``: one command.
+"""Run the benchmark and regenerate ``docs/benchmarks.rst``: one command, from a clean clone.
 
+    python bench/run.py --quick              # a small size, SQLite and PostgreSQL: the CI smoke test
     python bench/run.py --sizes 10000,100000,1000000 --sqlite-sizes 100000
-    python bench/run.py --sizes 100000 --db sqlite --sides ours,floor
+    python bench/run.py --sizes 100000 --db sqlite --sides ours,floor --ops none
     python bench/run.py --report-only        # plots and page from bench/results/*.json
+    python bench/run.py --list               # the operations and whether this checkout has them
+
+Virtualenvs: the first run makes one for our side (this checkout, editable,
+with the drivers and tools) and one for django-helpdesk 2.6.1 from PyPI,
+under ``~/.cache/helpdesk-bench`` (``$HELPDESK_BENCH_CACHE``), keyed by a
+hash of their requirements (bench/venvs.py); later runs reuse them. The
+script then runs itself again with our side's Python. ``--ours-python`` and
+``--helpdesk-python`` use interpreters of your own instead.
 
 For every size: drop and recreate the databases, migrate, seed both sides
-with the same data (datagen.py), measure helpdesk_tickets, the floor and
-django-helpdesk through Django's test client, each in its own process
-(measure.py), then ticket creation throughput with gunicorn (throughput.py,
-PostgreSQL only). Results go to ``bench/results/<db>-<size>.json``; the
-report (report.py) reads all of them.
-
-django-helpdesk runs from its own virtualenv (``--helpdesk-python``,
-default ``/work/bench-venvs/helpdesk/bin/python``), created with::
-
-    python3 -m venv /work/bench-venvs/helpdesk
-    /work/bench-venvs/helpdesk/bin/pip install django-helpdesk==2.6.1 "psycopg[binary]" gunicorn
+with the same data (datagen.py), measure helpdesk_tickets, the floors (JSON,
+and the queue's rows as HTML: floor.py, floor_html.py) and django-helpdesk
+through Django's test client, each side in its own process (measure.py);
+then the operations of bench/operations.py (inbound e-mail, outbox delivery,
+export, round-robin creation …, each in processes of its own), then ticket
+creation throughput with gunicorn (throughput.py, PostgreSQL only). Results
+go to ``bench/results/<db>-<size>.json`` (``--quick``: to the cache folder,
+with its own report, so that the figures of the documentation stay as they
+are); the report (report.py) reads all of them. Any failure (an error page,
+a script that fails, a ticket not created) fails the run.
 """
 
 import argparse
-import base64
-import hashlib
 import json
 import os
-import platform
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 PG = "postgres://postgres@127.0.0.1:5432/{name}"
-SEARCH_WORD = "kubernetes"
-PORTS = {"ours": 8601, "django-helpdesk": 8602}
+#: gunicorn's ports (the benchmark's range is 9000-9099; operations.py has the others).
+PORTS = {"ours": 9001, "django-helpdesk": 9002}
+
+sys.path.insert(0, str(BENCH))
+
+import operations  # noqa: E402
+import venvs  # noqa: E402
+from machine import machine, versions  # noqa: E402
+from plans import NEW_TICKET, plan_floor, plan_helpdesk, plan_ours, token  # noqa: E402
 
 
 def log(*args):
     print(time.strftime("%H:%M:%S"), *args, file=sys.stderr, flush=True)
-
-
-def token(name):
-    return hashlib.sha1(name.encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------
@@ -69,14 +76,16 @@ def recreate(db, name):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def query(db, name, sql):
+def query(db, name, sql, write=False):
     if db == "postgres":
         import psycopg
 
         with psycopg.connect(PG.format(name=name)) as conn:
-            return conn.execute(sql).fetchall()
+            cursor = conn.execute(sql)
+            return None if write else cursor.fetchall()
     with sqlite3.connect(Path(tempfile.gettempdir()) / f"{name}.sqlite3") as conn:
-        return conn.execute(sql).fetchall()
+        cursor = conn.execute(sql.replace("%%", "%"))
+        return None if write else cursor.fetchall()
 
 
 def database_size(db, name):
@@ -125,7 +134,10 @@ class Side:
         log(self.name, "seeded", seeded)
         return seeded
 
-    def measure(self, db, plan):
+    def measure(self, db, plan, quick=False):
+        if quick:
+            # A smoke test: no warm-up requests (the first, untimed one and the counted one still run).
+            plan = [{"warmup": 0, **operation} for operation in plan]
         with tempfile.TemporaryDirectory() as tmp:
             plan_path, result_path = Path(tmp) / "plan.json", Path(tmp) / "result.json"
             plan_path.write_text(json.dumps(plan))
@@ -133,141 +145,12 @@ class Side:
             return json.loads(result_path.read_text())
 
 
-def op(name, steps, user=None, token_of=None, **extra):
-    return {"name": name, "user": user, "token": token(token_of) if token_of else None, "steps": steps, **extra}
-
-
-def get(path, params=None):
-    return {"method": "get", "path": path + (f"?{urlencode(params, doseq=True)}" if params else "")}
-
-
-NEW_TICKET = {
-    "department": "technical",
-    "ticket_type": "problem",
-    "product": "product-3",
-    "subject": "Server answers slowly since the upgrade {n}",
-    "description": "Since this morning every page of our shop takes seconds to load. Reference run {n}.",
-}
-
-
-def plan_ours(db, iterations, budget):
-    thread_ref = query(
-        db,
-        "bench_ours",
-        "SELECT reference FROM helpdesk_tickets_ticket WHERE requester_id = 1 ORDER BY message_count DESC, id LIMIT 1",
-    )[0][0]
-    common = {"iterations": iterations, "budget": budget}
-    return [
-        op("customer_list", [get("/support/")], user="customer0", **common),
-        op("ticket_thread", [get(f"/support/tickets/{thread_ref}/")], user="customer0", **common),
-        op("staff_ticket", [get(f"/support/staff/tickets/{thread_ref}/")], user="supervisor", **common),
-        op("staff_queue", [get("/support/staff/")], user="supervisor", **common),
-        op("staff_queue_agent", [get("/support/staff/")], user="agent0", **common),
-        op(
-            "staff_queue_filtered",
-            [get("/support/staff/", {"status": "in_progress", "priority": "high"})],
-            user="supervisor",
-            **common,
-        ),
-        op("staff_queue_search", [get("/support/staff/", {"q": SEARCH_WORD})], user="supervisor", **common),
-        op("api_list", [get("/api/tickets/")], token_of="supervisor", **common),
-        op("api_list_agent", [get("/api/tickets/")], token_of="agent0", **common),
-        op(
-            "api_create",
-            [{"method": "post", "path": "/api/tickets/", "data": NEW_TICKET}],
-            token_of="customer1",
-            **common,
-        ),
-        op("dashboard", [get("/support/staff/dashboard/")], user="supervisor", **common),
-    ]
-
-
-def plan_floor(db, iterations, budget):
-    common = {"iterations": iterations, "budget": budget}
-    return [
-        op("staff_queue", [get("/bench-floor/queue/")], user="supervisor", **common),
-        op("staff_queue_agent", [get("/bench-floor/queue/")], user="agent0", **common),
-        op(
-            "staff_queue_filtered",
-            [get("/bench-floor/queue/", {"status": "in_progress", "priority": "high"})],
-            user="supervisor",
-            **common,
-        ),
-        op("staff_queue_search", [get("/bench-floor/queue/", {"q": SEARCH_WORD})], user="supervisor", **common),
-        op("api_list", [get("/bench-floor/api-tickets/")], token_of="supervisor", **common),
-        op("api_list_agent", [get("/bench-floor/api-tickets/")], token_of="agent0", **common),
-    ]
-
-
-def _datatables(filtering, search=""):
-    payload = {"filtering": filtering, "filtering_null": {}, "sorting": "created", "sortreverse": False}
-    payload["search_string"] = search
-    encoded = base64.b64encode(json.dumps(payload).encode()).decode()
-    return get(f"/helpdesk/datatables_ticket_list/{encoded}", {"draw": 1, "start": 0, "length": 25})
-
-
-def plan_helpdesk(db, size, iterations, budget, api_list_max_size):
-    # The ticket plan_ours opens: the first customer's ticket with the most public messages.
-    thread_id = query(
-        db,
-        "bench_helpdesk",
-        "SELECT t.id FROM helpdesk_ticket t JOIN helpdesk_followup f ON f.ticket_id = t.id AND f.public "
-        "WHERE t.submitter_email = 'customer0@example.com' GROUP BY t.id ORDER BY COUNT(*) DESC, t.id LIMIT 1",
-    )[0][0]
-    common = {"iterations": iterations, "budget": budget}
-    new = {
-        "queue": 2,  # "technical", as NEW_TICKET
-        "title": NEW_TICKET["subject"],
-        "description": NEW_TICKET["description"],
-        "submitter_email": "customer1@example.com",
-        "priority": 3,
-    }
-    plan = [
-        op("staff_ticket", [get(f"/helpdesk/tickets/{thread_id}/")], user="supervisor", **common),
-        op(
-            "staff_queue",
-            [get("/helpdesk/tickets/"), _datatables({"status__in": [1, 2]})],
-            user="supervisor",
-            **common,
-        ),
-        op(
-            "staff_queue_filtered",
-            [
-                get("/helpdesk/tickets/", {"status": 2, "priority": 2}),
-                _datatables({"status__in": [2], "priority__in": [2]}),
-            ],
-            user="supervisor",
-            **common,
-        ),
-        op(
-            "staff_queue_search",
-            [
-                get("/helpdesk/tickets/", {"status": [1, 2], "q": SEARCH_WORD}),
-                _datatables({"status__in": [1, 2]}, SEARCH_WORD),
-            ],
-            user="supervisor",
-            **common,
-        ),
-        op(
-            "api_create",
-            [{"method": "post", "path": "/helpdesk/api/tickets/", "data": new}],
-            token_of="supervisor",
-            **common,
-        ),
-        op("dashboard", [get("/helpdesk/dashboard/")], user="supervisor", **common),
-    ]
-    if size <= api_list_max_size:
-        # One query per ticket in the database on every request: above 10k tickets one sample is all there is time for.
-        once = {"single": True} if size > 10000 else common
-        plan.insert(4, op("api_list", [get("/helpdesk/api/tickets/")], token_of="supervisor", **once))
-    return plan
-
-
 # --------------------------------------------------------------------------
 # throughput
 
 
-def throughput(side, db, gunicorn, clients, per_client, env=None):
+def throughput(side, db, gunicorn, clients, per_client, env=None, port=None, tag="tp"):
+    """Creation throughput of ``side``; fails unless every ticket posted was created."""
     import throughput as tp
 
     if side.name == "ours":
@@ -275,7 +158,7 @@ def throughput(side, db, gunicorn, clients, per_client, env=None):
 
         def make_body(n):
             # Distinct from every earlier run on the same database (a repeat would be a duplicate, 409).
-            n = f"tp-{n}-{time.time_ns()}"
+            n = f"{tag}-{n}-{time.time_ns()}"
             return {k: v.replace("{n}", n) if isinstance(v, str) else v for k, v in NEW_TICKET.items()}
 
     else:
@@ -286,7 +169,7 @@ def throughput(side, db, gunicorn, clients, per_client, env=None):
         )
 
         def make_body(n):
-            n = f"tp-{n}-{time.time_ns()}"
+            n = f"{tag}-{n}-{time.time_ns()}"
             return {
                 "queue": 2,
                 "title": NEW_TICKET["subject"].replace("{n}", n),
@@ -300,7 +183,7 @@ def throughput(side, db, gunicorn, clients, per_client, env=None):
         app=app,
         env={**side.env(db), **(env or {})},
         cwd=ROOT,
-        port=PORTS[side.name],
+        port=port or PORTS[side.name],
         path=path,
         tokens=tokens,
         make_body=make_body,
@@ -308,6 +191,8 @@ def throughput(side, db, gunicorn, clients, per_client, env=None):
         per_client=per_client,
     )
     log(side.name, "throughput", result)
+    if result["created"] != result["requests"]:
+        raise RuntimeError(f"{side.name}: {result['requests'] - result['created']} tickets not created: {result}")
     return result
 
 
@@ -321,55 +206,44 @@ def make_sides(args):
     return ours, helpdesk
 
 
-def save(record):
+def save(record, results=RESULTS):
     """Write what has been measured so far (a later failure loses nothing)."""
-    out = RESULTS / f"{record['db']}-{record['size']}.json"
+    out = results / f"{record['db']}-{record['size']}.json"
     out.write_text(json.dumps(record, indent=1, default=str) + "\n")
     return out
 
 
-def machine():
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        platform.processor(),
-    )
-    memory = next(
-        line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
-    )
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gib": round(int(memory) / 2**20, 1),
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "load_average_at_start": os.getloadavg(),
-    }
+def postgres_answers():
+    try:
+        import psycopg
+
+        with psycopg.connect(PG.format(name="postgres"), connect_timeout=3):
+            return True
+    except Exception as exc:  # noqa: BLE001 - any reason means: no PostgreSQL here
+        log(f"PostgreSQL does not answer ({exc.__class__.__name__}): --quick runs on SQLite only")
+        return False
 
 
-def versions(python):
-    code = (
-        "import importlib.metadata as m, json;"
-        "print(json.dumps({p: m.version(p) for p in ('Django', 'djangorestframework', 'psycopg') "
-        "+ tuple(x for x in ('django-helpdesk',) if any(d.metadata['Name'] == x for d in m.distributions()))}))"
-    )
-    return json.loads(subprocess.run([python, "-c", code], check=True, capture_output=True, text=True).stdout)
+def in_virtualenv(python):
+    return Path(sys.prefix).resolve() == Path(python).parent.parent.resolve()
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 tickets, few samples, results in the cache")
     parser.add_argument("--sizes", default="10000,100000", help="ticket counts, comma-separated")
     parser.add_argument("--db", default="postgres", choices=["postgres", "sqlite"])
     parser.add_argument(
         "--sqlite-sizes", default="", help="then these ticket counts on SQLite (files in the temporary directory)"
     )
     parser.add_argument("--sides", default="ours,floor,django-helpdesk")
+    parser.add_argument(
+        "--ops", default="all", help="operations of bench/operations.py to run: all, none or names, comma-separated"
+    )
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--budget", type=float, default=40, help="seconds per operation at most (3 samples minimum)")
-    parser.add_argument("--helpdesk-python", default="/work/bench-venvs/helpdesk/bin/python")
+    parser.add_argument("--ours-python", help="our side's interpreter (default: the cached virtualenv)")
+    parser.add_argument("--helpdesk-python", help="django-helpdesk's interpreter (default: the cached virtualenv)")
     parser.add_argument(
         "--helpdesk-api-list-max-size",
         type=int,
@@ -381,101 +255,175 @@ def main():
     parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument(
+        "--results",
+        help="results folder, with a report of its own (default bench/results and docs/; --quick: in the cache)",
+    )
+    parser.add_argument("--list", action="store_true", help="list the operations and whether they can run here")
+    parser.add_argument(
         "--throughput-only",
         action="store_true",
         help="measure creation throughput again on the databases as they are (seeded at the one size given)",
     )
     args = parser.parse_args()
-    sys.path.insert(0, str(BENCH))
+    args.quick_again = False
+    if args.quick:
+        args.sizes, args.sqlite_sizes = "1000", "1000"
+        args.iterations, args.budget = 3, 3
+        args.gunicorn_per_client = 5
+    return args
 
+
+def bootstrap(args):
+    """Make (or find) the virtualenvs; run this script again with our side's Python unless it is that one."""
+    ours = args.ours_python or venvs.ensure("ours", log)
+    if "django-helpdesk" in args.sides.split(",") and not args.helpdesk_python and not args.report_only:
+        args.helpdesk_python = venvs.ensure("django-helpdesk", log)
+    if not in_virtualenv(ours):
+        argv = [ours, __file__, *sys.argv[1:]]
+        if args.helpdesk_python and "--helpdesk-python" not in sys.argv:
+            argv += ["--helpdesk-python", args.helpdesk_python]
+        if "--ours-python" not in sys.argv:
+            argv += ["--ours-python", ours]
+        log("running with", ours)
+        sys.stdout.flush()
+        os.execv(ours, argv)  # nosec B606 - this script again, in its own virtualenv
+
+
+def list_operations():
+    ctx = operations.Context("postgres", 0, False, None, None, log, token, None)
+    for registration in operations.PAGES.values():
+        missing = [p for p in registration.requires if not (ROOT / p).exists()]
+        print(f"page  {registration.name:20} {'not available: ' + ', '.join(missing) if missing else 'available'}")
+    for operation in operations.OPERATIONS.values():
+        ctx.db, ctx.quick = operation.databases[0], False
+        reason = operation.unavailable(ctx)
+        where = "/".join(operation.databases) + ("" if operation.quick else ", full runs only")
+        print(f"run   {operation.name:20} {reason or 'available'} ({operation.unit}; {where})")
+
+
+def measure_size(args, db, size, ours, helpdesk, results, first_of_database=True):
+    sides = args.sides.split(",")
+    gunicorn_ours = str(Path(sys.executable).parent / "gunicorn")
+    log(f"=== {db}, {size} tickets")
+    record = {
+        "db": db,
+        "size": size,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": machine(),
+        "versions": {"ours": versions(sys.executable)},
+        "seed": {},
+        "results": {},
+        "throughput": {},
+        "operations": {},
+    }
+    previous = results / f"{db}-{size}.json"
+    if previous.exists() and not args.quick:
+        # Sides not measured this time keep their earlier figures (on the same data set).
+        kept = json.loads(previous.read_text())
+        for key in ("seed", "results", "throughput", "versions", "operations"):
+            record[key] = {**kept.get(key, {}), **record[key]}
+        if set(kept.get("results", {})) - set(sides):
+            record["started_before"] = kept.get("started")
+    keep = lambda: save(record, results)  # noqa: E731
+    ours_query = lambda sql, write=False: query(db, ours.dbname, sql, write)  # noqa: E731
+    common = {"iterations": args.iterations, "budget": args.budget}
+    ctx = operations.Context(db, size, args.quick, ours, lambda name: database_url(db, name), log, token, ours_query)
+    ctx.extra["first_of_database"] = first_of_database
+    ctx.extra["throughput"] = lambda port, tag: throughput(
+        ours, db, gunicorn_ours, args.gunicorn_clients, args.gunicorn_per_client, port=port, tag=tag
+    )
+    if "ours" in sides or "floor" in sides:
+        record["seed"]["ours"] = ours.prepare(db, size)
+    if "ours" in sides:
+        pages, skipped = operations.plan_pages(ctx, common)
+        # The pages that write (bulk changes, creation) come after the reads.
+        record["results"]["ours"] = ours.measure(
+            db, plan_ours(ours_query, args.iterations, args.budget) + pages, args.quick
+        )
+        record["skipped_pages"] = skipped
+        keep()
+    if "floor" in sides:
+        record["results"]["floor"] = ours.measure(db, plan_floor(args.iterations, args.budget), args.quick)
+        html = plan_floor(args.iterations, args.budget, queue="/bench-floor/queue.html")
+        record["results"]["floor-html"] = ours.measure(db, html, args.quick)
+        keep()
+    if "ours" in sides and args.ops != "none":
+        only = None if args.ops == "all" else set(args.ops.split(","))
+        if db != "postgres" or args.no_throughput:
+            ctx.extra["throughput"] = None
+        operations.run_all(ctx, only=only, save=keep, results=record["operations"])
+    if "django-helpdesk" in sides and not args.quick_again:
+        # --quick: django-helpdesk once, on PostgreSQL when it answers (the SQLite pass is for our side).
+        record["versions"]["django-helpdesk"] = versions(args.helpdesk_python)
+        record["seed"]["django-helpdesk"] = helpdesk.prepare(db, size)
+        helpdesk_query = lambda sql: query(db, helpdesk.dbname, sql)  # noqa: E731
+        plan = plan_helpdesk(helpdesk_query, size, args.iterations, args.budget, args.helpdesk_api_list_max_size)
+        record["results"]["django-helpdesk"] = helpdesk.measure(db, plan, args.quick)
+        keep()
+    if db == "postgres" and not args.no_throughput:
+        throughputs(args, db, ours, helpdesk, record, keep)
+    record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    log("wrote", keep())
+
+
+def throughputs(args, db, ours, helpdesk, record, keep):
+    sides = args.sides.split(",")
+    clients, per_client = args.gunicorn_clients, args.gunicorn_per_client
+    if "ours" in sides:
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        variants = (("ours", None), ("ours-queued", {"BENCH_NOTIFICATIONS": "queued"}))
+        # --quick: the inline variant (the queued one differs in settings only).
+        for name, env in variants[:1] if args.quick else variants:
+            record["throughput"][name] = throughput(ours, db, gunicorn, clients, per_client, env=env)
+            keep()
+    if "django-helpdesk" in sides:
+        gunicorn = str(Path(args.helpdesk_python).parent / "gunicorn")
+        record["throughput"]["django-helpdesk"] = throughput(helpdesk, db, gunicorn, clients, per_client)
+        keep()
+
+
+def main():
+    args = parse_args()
+    if args.list:
+        return list_operations()
+    bootstrap(args)
+    started = time.monotonic()
+    results = Path(args.results) if args.results else RESULTS
+    # Results elsewhere than bench/results get a report of their own beside them; docs/ stays as it is.
+    report_to = {"results": results, "doc": results / "benchmarks.rst", "static": results / "_static"}
+    if not args.results:
+        report_to = {}
+    if args.quick and not args.results:
+        # Figures of a smoke test: beside the virtualenvs, with a report of their own.
+        results = venvs.CACHE / "quick" / "results"
+        report_to = {"results": results, "doc": venvs.CACHE / "quick" / "benchmarks.rst"}
+        report_to["static"] = venvs.CACHE / "quick" / "_static"
     if args.throughput_only:
-        sides = args.sides.split(",")
         ours, helpdesk = make_sides(args)
         (size,) = [int(s) for s in args.sizes.split(",")]
-        record = json.loads((RESULTS / f"{args.db}-{size}.json").read_text())
-        gunicorn_ours = str(Path(sys.executable).parent / "gunicorn")
-        if "ours" in sides:
-            for name, env in (("ours", None), ("ours-queued", {"BENCH_NOTIFICATIONS": "queued"})):
-                record["throughput"][name] = throughput(
-                    ours, args.db, gunicorn_ours, args.gunicorn_clients, args.gunicorn_per_client, env=env
-                )
-                save(record)
-        if "django-helpdesk" in sides:
-            record["throughput"]["django-helpdesk"] = throughput(
-                helpdesk,
-                args.db,
-                str(Path(args.helpdesk_python).parent / "gunicorn"),
-                args.gunicorn_clients,
-                args.gunicorn_per_client,
-            )
-            save(record)
+        record = json.loads((results / f"{args.db}-{size}.json").read_text())
+        throughputs(args, args.db, ours, helpdesk, record, lambda: save(record, results))
     elif not args.report_only:
-        sides = args.sides.split(",")
         ours, helpdesk = make_sides(args)
-        gunicorn_ours = str(Path(sys.executable).parent / "gunicorn")
-        gunicorn_helpdesk = str(Path(args.helpdesk_python).parent / "gunicorn")
-        RESULTS.mkdir(exist_ok=True)
-        runs = [(args.db, int(n)) for n in args.sizes.split(",") if n]
-        runs += [("sqlite", int(n)) for n in args.sqlite_sizes.split(",") if n]
-        for db, size in runs:
-            log(f"=== {db}, {size} tickets")
-            record = {
-                "db": db,
-                "size": size,
-                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "machine": machine(),
-                "versions": {"ours": versions(sys.executable)},
-                "seed": {},
-                "results": {},
-                "throughput": {},
-            }
-            previous = RESULTS / f"{db}-{size}.json"
-            if previous.exists():
-                # Sides not measured this time keep their earlier figures (on the same data set).
-                kept = json.loads(previous.read_text())
-                for key in ("seed", "results", "throughput", "versions"):
-                    record[key] = {**kept.get(key, {}), **record[key]}
-                if set(kept.get("results", {})) - set(sides):
-                    record["started_before"] = kept.get("started")
-            if "ours" in sides or "floor" in sides:
-                record["seed"]["ours"] = ours.prepare(db, size)
-            if "ours" in sides:
-                record["results"]["ours"] = ours.measure(db, plan_ours(db, args.iterations, args.budget))
-                save(record)
-            if "floor" in sides:
-                record["results"]["floor"] = ours.measure(db, plan_floor(db, args.iterations, args.budget))
-                save(record)
-            if "django-helpdesk" in sides:
-                record["versions"]["django-helpdesk"] = versions(args.helpdesk_python)
-                record["seed"]["django-helpdesk"] = helpdesk.prepare(db, size)
-                plan = plan_helpdesk(db, size, args.iterations, args.budget, args.helpdesk_api_list_max_size)
-                record["results"]["django-helpdesk"] = helpdesk.measure(db, plan)
-                save(record)
-            if db == "postgres" and not args.no_throughput:
-                if "ours" in sides:
-                    record["throughput"]["ours"] = throughput(
-                        ours, db, gunicorn_ours, args.gunicorn_clients, args.gunicorn_per_client
-                    )
-                    save(record)
-                    record["throughput"]["ours-queued"] = throughput(
-                        ours,
-                        db,
-                        gunicorn_ours,
-                        args.gunicorn_clients,
-                        args.gunicorn_per_client,
-                        env={"BENCH_NOTIFICATIONS": "queued"},
-                    )
-                    save(record)
-                if "django-helpdesk" in sides:
-                    record["throughput"]["django-helpdesk"] = throughput(
-                        helpdesk, db, gunicorn_helpdesk, args.gunicorn_clients, args.gunicorn_per_client
-                    )
-            record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            log("wrote", save(record))
+        results.mkdir(parents=True, exist_ok=True)
+        if args.quick:
+            runs = [("postgres", 1000)] if postgres_answers() else []
+            runs.append(("sqlite", 1000))
+        else:
+            runs = [(args.db, int(n)) for n in args.sizes.split(",") if n]
+            runs += [("sqlite", int(n)) for n in args.sqlite_sizes.split(",") if n]
+        for number, (db, size) in enumerate(runs):
+            if args.quick and number:
+                # A smoke test: the operations once (on PostgreSQL when it answers), our pages on both.
+                args.ops, args.quick_again = "none", True
+            first = all(other != db for other, _ in runs[:number])
+            measure_size(args, db, size, ours, helpdesk, results, first_of_database=first)
 
     import report
 
-    report.main()
+    report.main(**report_to)
+    if not args.report_only:
+        log(f"done in {time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,13 @@ import os
 import dj_database_url
 import django
 from example_project.settings import *  # noqa: F403
-from example_project.settings import HELPDESK_TICKETS
+from example_project.settings import HELPDESK_TICKETS, TEMPLATES
 
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = "bench.urls"
+# The HTML floor's template (bench/templates/bench/floor_queue.html).
+TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], os.path.join(os.path.dirname(__file__), "templates")]}]
 DATABASES = {"default": dj_database_url.parse(os.environ["BENCH_DATABASE_URL"], conn_max_age=600)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}

@@ -1,6 +1,6 @@
 """A minimal host site for django-helpdesk 2.6.1, for the benchmark only.
 
-Runs in its own virtualenv (``/work/bench-venvs/helpdesk``) on its own
+Runs in its own virtualenv (made by bench/venvs.py) on its own
 database (``BENCH_DATABASE_URL``, ``bench_helpdesk`` on PostgreSQL), with
 the same production-like knobs as ``bench/settings.py``: DEBUG off,
 in-memory e-mail, a dummy cache, token and session authentication for the

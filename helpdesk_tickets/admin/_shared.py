@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import permissions, users
-from ..models import Department, Priority, Status, TicketEvent
+from ..models import Department, Priority, Status, Ticket, TicketEvent
 from ..views.errors import error_text
 
 # Fields of a ticket that only the service layer may change.
@@ -109,3 +109,10 @@ class DepartmentScopedMixin:
             kwargs["queryset"] = Department.objects.filter(pk__in=permissions.agent_department_ids(user))
             kwargs["required"] = True  # "every department" is a supervisor's choice
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def rows_of_visible_tickets(rows, user):
+    """The outbox or webhook rows ``user`` may see in the admin: their queue's tickets' (all for a supervisor)."""
+    if permissions.is_supervisor(user):
+        return rows
+    return rows.filter(ticket__in=Ticket.objects.in_queue_of(user))

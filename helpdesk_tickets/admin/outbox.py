@@ -13,15 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import permissions, services
-from ..models import BouncedAddress, OutboundEmail, Ticket
+from ..models import BouncedAddress, OutboundEmail
+from ._shared import rows_of_visible_tickets
 from .records import ReadOnlyAdmin
-
-
-def _visible_to(rows, user):
-    """The outbox rows ``user`` may see in the admin: those of the tickets in their queue (all for a supervisor)."""
-    if permissions.is_supervisor(user):
-        return rows
-    return rows.filter(ticket__in=Ticket.objects.in_queue_of(user))
 
 
 @admin.register(OutboundEmail)
@@ -61,7 +55,7 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return _visible_to(super().get_queryset(request), request.user)
+        return rows_of_visible_tickets(super().get_queryset(request), request.user)
 
     @admin.display(description=_("ticket"), ordering="ticket__reference")
     def ticket_reference(self, obj):
@@ -101,7 +95,7 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
         if permissions.is_supervisor(request.user):
             return queryset
         # An agent sees the failing addresses their departments' e-mails went to.
-        sent_to = _visible_to(OutboundEmail.objects.all(), request.user).values(address=Lower("to_address"))
+        sent_to = rows_of_visible_tickets(OutboundEmail.objects.all(), request.user).values(address=Lower("to_address"))
         return queryset.filter(address__in=sent_to)
 
     def get_actions(self, request):

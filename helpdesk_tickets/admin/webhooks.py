@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from .. import egress, services
 from ..exceptions import WebhookTargetRefused
 from ..models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from .outbox import _visible_to
+from ._shared import rows_of_visible_tickets
 from .records import ReadOnlyAdmin
 
 
@@ -177,7 +177,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return _visible_to(super().get_queryset(request), request.user)
+        return rows_of_visible_tickets(super().get_queryset(request), request.user)
 
     def has_retry_now_permission(self, request):
         return request.user.has_perm(f"{self.opts.app_label}.change_webhookdelivery")

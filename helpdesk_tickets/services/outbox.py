@@ -25,7 +25,6 @@ the rows of a worker that died holding them; ``helpdesk_tickets_housekeeping``
 calls it, and ``tasks.sweep_outbox`` runs it as a periodic task.
 """
 
-import contextlib
 import dataclasses
 import logging
 import smtplib
@@ -35,7 +34,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings as django_settings
 from django.core.mail import get_connection
-from django.db import DatabaseError, connections, router, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -44,6 +43,7 @@ from .. import notifications, tasks
 from ..choices import OutboxStatus
 from ..conf import settings as app_settings
 from ..models import BouncedAddress, OutboundEmail
+from ._transactions import commits_without_waiting_for_the_disk
 
 logger = logging.getLogger(__name__)
 
@@ -209,32 +209,6 @@ def _refusal(exc):
     return None
 
 
-@contextlib.contextmanager
-def _marks_without_waiting_for_the_disk():
-    """On PostgreSQL, let this run's "sent" marks commit without waiting for the WAL flush.
-
-    One durable commit per e-mail was half the delivery time (bench/outbox.py:
-    a 5 ms fsync beside 4 ms to render and send each e-mail; docs: "Notifications
-    and the outbox", Throughput). Should the database server itself crash, the
-    marks of its last fraction of a second may be lost: those e-mails are sent
-    again after ``STALE_CLAIM_AFTER``, with the same Message-ID, never lost.
-    """
-    database = connections[router.db_for_write(OutboundEmail)]
-    if database.vendor != "postgresql" or database.in_atomic_block:
-        yield
-        return
-    with database.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO OFF")
-    try:
-        yield
-    finally:
-        try:
-            with database.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
-        except DatabaseError:  # the connection is gone, and its setting with it
-            logger.debug("helpdesk_tickets: could not reset synchronous_commit", exc_info=True)
-
-
 def _connection():
     options = {"fail_silently": False}
     if getattr(django_settings, "EMAIL_TIMEOUT", None) is None:
@@ -297,7 +271,7 @@ def _send(rows, token, clock, result):
     # Keep well inside the claim's lifetime, so that sweep() never takes back a row being sent.
     deadline = time.monotonic() + STALE_CLAIM_AFTER.total_seconds() / 2
     try:
-        with _marks_without_waiting_for_the_disk():
+        with commits_without_waiting_for_the_disk(OutboundEmail):
             return _send_each(rows, token, clock, result, templates, connection, deadline)
     finally:
         try:

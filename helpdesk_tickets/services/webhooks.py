@@ -43,7 +43,8 @@ from .. import egress, tasks
 from ..conf import settings as app_settings
 from ..exceptions import WebhookTargetRefused
 from ..models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookStatus, new_secret
-from .outbox import STALE_CLAIM, STALE_CLAIM_AFTER, Delivery, _marks_without_waiting_for_the_disk
+from ._transactions import commits_without_waiting_for_the_disk
+from .outbox import STALE_CLAIM, STALE_CLAIM_AFTER, Delivery
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +227,7 @@ def deliver(ids=None, *, now=None, follow_up=True):
     rows = list(held.select_related("endpoint").order_by("pk"))
     result.claimed = len(rows)
     # One durable commit per mark tripled the time per delivery (bench/webhooks.py fanout).
-    with _marks_without_waiting_for_the_disk():
+    with commits_without_waiting_for_the_disk(WebhookDelivery):
         unfinished = _send_each(rows, token, clock, result)
     if follow_up and tasks.can_defer():
         if result.next_attempt_at is not None:
