@@ -112,3 +112,13 @@ class OutboxStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Gave up")
     SKIPPED = "skipped", _("Not sent")
+
+
+class FieldKind(models.TextChoices):
+    """What a :class:`~helpdesk_tickets.models.TicketField` asks for."""
+
+    TEXT = "text", pgettext_lazy("field kind", "Text")
+    NUMBER = "number", pgettext_lazy("field kind", "Number")
+    DATE = "date", pgettext_lazy("field kind", "Date")
+    CHOICE = "choice", pgettext_lazy("field kind", "Choice")
+    CHECKBOX = "checkbox", pgettext_lazy("field kind", "Checkbox")

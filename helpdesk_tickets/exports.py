@@ -11,6 +11,10 @@ the Jalali calendar with Persian digits when Persian is active. In XLSX,
 Gregorian dates are real date cells. Text that a spreadsheet program would
 run as a formula is neutralised in CSV (a leading apostrophe); XLSX cells are
 written as strings, which are never formulas.
+
+After the fixed columns come the ticket types' fields (one column per key,
+numbers as numbers), then "Other fields": the values of fields a type no
+longer has, as ``key: value``.
 """
 
 import csv
@@ -24,7 +28,8 @@ from django.utils.translation import get_language_bidi, gettext_lazy
 from django.utils.translation import gettext as _
 
 from . import sla, users
-from .models import Channel, Department, Priority, Product, Status, TicketType
+from .models import Channel, Department, Priority, Product, Status, TicketField, TicketType
+from .templatetags.helpdesk_fields import value_text
 from .templatetags.helpdesk_staff import hdt_staff_datetime
 from .templatetags.helpdesk_tickets import use_jalali
 
@@ -60,7 +65,8 @@ CHOICES = (Status.choices, Priority.choices, Channel.choices)
 
 _TICKET_COLUMNS = (
     "reference subject status priority channel department ticket_type product requester assignee "
-    "created_at first_response_at resolved_at closed_at sla_due first_response_seconds resolution_seconds"
+    "created_at first_response_at resolved_at closed_at sla_due first_response_seconds resolution_seconds "
+    "field_values"
 ).split()
 
 #: A cell starting with one of these is a formula to a spreadsheet program (OWASP "CSV injection"),
@@ -98,7 +104,12 @@ def rows(queryset):
     # The choices' labels translated once, not for each row (get_FOO_display() was a third of the time).
     status, priority, channel = ({value: str(label) for value, label in choices} for choices in CHOICES)
     yes, no = _("yes"), _("no")
-    yield [str(heading) for _key, heading in COLUMNS]
+    fields = field_columns()
+    yield (
+        [str(heading) for _key, heading in COLUMNS]
+        + [heading for _key, heading, _by_type in fields]
+        + [_("Other fields")]
+    )
     for ticket in queryset.iterator(chunk_size=CHUNK_SIZE):
         yield [
             ticket.reference,
@@ -120,7 +131,36 @@ def rows(queryset):
             yes if ticket.hdt_breached else no,
             ticket.first_response_seconds,
             ticket.resolution_seconds,
+            *field_cells(ticket, fields),
         ]
+
+
+def field_columns():
+    """``[(key, heading, {ticket type pk: field}), ...]``: one column per field key, in the types' order."""
+    columns = {}
+    for field in TicketField.objects.select_related("ticket_type").order_by(
+        "ticket_type__ordering", "ticket_type__name", "ordering", "id"
+    ):
+        key, heading, by_type = columns.setdefault(field.key, (field.key, str(field.display_label), {}))
+        by_type[field.ticket_type_id] = field
+    return list(columns.values())
+
+
+def field_cells(ticket, columns):
+    """The ticket's value for each column of :func:`field_columns`, then its other values as one text."""
+    values = dict(ticket.field_values or {})
+    cells = []
+    for key, _heading, by_type in columns:
+        value = values.pop(key, None)
+        field = by_type.get(ticket.ticket_type_id) or next(iter(by_type.values()))
+        if value is None:
+            cells.append(None)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            cells.append(value)
+        else:
+            cells.append(value_text(field, value))
+    cells.append("; ".join(f"{key}: {value_text(None, value)}" for key, value in values.items()))
+    return cells
 
 
 def _csv_cell(value):

@@ -8,7 +8,8 @@ bookmark still shows a queue.
 Parameters take the values of both adapters' past: ``assignee=me`` or
 ``mine``, ``none`` or ``unassigned``, a user's pk or username; a
 department, type or product by slug or pk; ``search`` or ``q``; ``status``
-repeatable, with ``open`` (every open status) and ``all``.
+repeatable, with ``open`` (every open status) and ``all``; ``field=key:value``
+(repeatable: all of them) matches the values of the ticket types' fields.
 """
 
 from datetime import UTC, timedelta
@@ -24,6 +25,7 @@ from django.utils.translation import pgettext_lazy
 
 from . import sla, users
 from .conf import settings as app_settings
+from .field_filters import FieldValueFilter
 from .models import OPEN_STATUSES, Department, Priority, Product, Status, Tag, Ticket, TicketType
 from .querysets import SORT_ACTIVITY, SORT_CREATED, SORT_DUE, SORT_PRIORITY
 
@@ -180,6 +182,9 @@ class TicketFilterSet(django_filters.FilterSet):
     )
     # Staff-only: tickets outside the caller's queue never match (see TicketQuerySet.tagged).
     tag = TagFilter(method="filter_tag", label=_("Tag slug (repeatable: any of them); staff only"))
+    field = FieldValueFilter(
+        label=_("A field's key and value, “key:value” (repeatable: all of them); text fields match a part")
+    )
     search = _search_filter(_("Words of the subject or description, or a reference"))
     q = _search_filter(_("The same as “search”"))
     created_after = UTCDateTimeFilter(

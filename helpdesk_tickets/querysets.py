@@ -18,7 +18,7 @@ _LAST = datetime(9999, 12, 31, tzinfo=UTC)
 _API_ROW_COLUMNS = """
     reference subject status priority channel message_count department ticket_type product requester assignee
     created_at updated_at last_activity_at last_staff_reply_at requester_last_read_at
-    first_response_at resolved_at closed_at first_response_due resolution_due sla_paused_at
+    first_response_at resolved_at closed_at first_response_due resolution_due sla_paused_at field_values
 """.split()
 
 #: The staff queue's orders (see :meth:`TicketQuerySet.queue_order`).

@@ -182,3 +182,13 @@ def overlap_score(terms, title_words, words):
         if term in words or (len(term) >= 3 and any(word.startswith(term) for word in words)):
             score += 2 if term in title_words else 1
     return score
+
+
+_LATIN_DIGITS = str.maketrans(
+    {**{chr(0x06F0 + i): str(i) for i in range(10)}, **{chr(0x0660 + i): str(i) for i in range(10)}}
+)
+
+
+def latin_digits(value):
+    """``value`` with Persian and Arabic-Indic digits written as ASCII ones (numbers and dates people type)."""
+    return value.translate(_LATIN_DIGITS)

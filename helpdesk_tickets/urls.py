@@ -88,6 +88,11 @@ urlpatterns = [
         "staff/tickets/<hdt_reference:reference>/tags/", staff.StaffTicketTagsView.as_view(), name="staff_ticket_tags"
     ),
     path(
+        "staff/tickets/<hdt_reference:reference>/fields/",
+        staff.StaffTicketFieldsView.as_view(),
+        name="staff_ticket_fields",
+    ),
+    path(
         "staff/tickets/<hdt_reference:reference>/merge/",
         staff.StaffTicketMergeView.as_view(),
         name="staff_ticket_merge",

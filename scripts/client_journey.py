@@ -315,6 +315,7 @@ def customer_journey(api, base, token, agent_token):
         TicketClosed,
         TicketCreateMultipartRequest,
         TicketCreateRequest,
+        TicketCreateRequestFields,
         TicketStatusEnum,
     )
     from helpdesk_client.types import File
@@ -367,17 +368,30 @@ def customer_journey(api, base, token, agent_token):
     check(again.status_code == 409 and isinstance(again.parsed, Duplicate), f"duplicate: {again.content[:300]}")
     check(again.parsed.duplicate_of == first.reference and again.parsed.code.value == "duplicate", "duplicate_of")
 
-    # A retry with the same Idempotency-Key replays the answer and opens nothing.
+    # A billing issue asks for its invoice number: without it, a 400 naming fields.invoice_number.
+    (billing_issue,) = [
+        t for t in list_ticket_types.sync(client=client, department="billing") if t.slug == "billing-issue"
+    ]
+    asked = {field.key: field for field in billing_issue.fields}
+    check(asked["invoice_number"].required and asked["invoice_number"].kind.value == "text", f"fields: {asked}")
     retried = TicketCreateRequest(
         department="billing",
         ticket_type="billing-issue",
         subject=f"Charged twice for March ({run_id})",
         description="Two identical charges on my card.",
     )
+    refused = create_ticket.sync_detailed(client=client, body=retried)
+    check(refused.status_code == 400 and b"fields.invoice_number" in refused.content, f"fields: {refused.content}")
+    retried.fields = TicketCreateRequestFields.from_dict({"invoice_number": f"INV-{run_id}"})
+
+    # A retry with the same Idempotency-Key replays the answer and opens nothing.
     key = f"journey-{run_id}"
     once = create_ticket.sync_detailed(client=client, body=retried, idempotency_key=key)
     twice = create_ticket.sync_detailed(client=client, body=retried, idempotency_key=key)
     check(once.status_code == twice.status_code == 201, "idempotent create")
+    check(once.parsed.fields["invoice_number"] == f"INV-{run_id}", f"the ticket's fields: {once.parsed.fields}")
+    found = list_tickets.sync(client=client, field=[f"invoice_number:{run_id}"]).results
+    check([ticket.reference for ticket in found] == [once.parsed.reference], "filtered by a field")
     check(twice.parsed.reference == once.parsed.reference, "the retry opened another ticket")
     check(twice.headers.get("Idempotent-Replayed") == "true" and "Idempotent-Replayed" not in once.headers, "replay")
 

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from helpdesk_tickets import services, users
-from helpdesk_tickets.models import Department, Product, TicketType
+from helpdesk_tickets.models import Department, Product, TicketField, TicketType
 
 
 class UserFactory(factory.Factory):
@@ -137,3 +137,16 @@ def web_client(client, user):
 def client_for(user):
     """A new test client logged in as ``user``."""
     return web_client(Client(), user)
+
+
+class TicketFieldFactory(factory.django.DjangoModelFactory):
+    """A field of a ticket type (a text field unless told)."""
+
+    class Meta:
+        model = TicketField
+        django_get_or_create = ("ticket_type", "key")
+
+    ticket_type = factory.SubFactory(TicketTypeFactory)
+    key = factory.Sequence(lambda n: f"field_{n}")
+    label = factory.LazyAttribute(lambda f: f.key.replace("_", " ").capitalize())
+    kind = "text"

@@ -11,7 +11,8 @@ attachments and the audit trail are shown read-only.
 Django autodiscovers ``helpdesk_tickets.admin``; importing the modules
 registers every model:
 
-- :mod:`.catalogue`: departments, ticket types, products, holidays, canned replies;
+- :mod:`.catalogue`: departments, ticket types (with their fields, :mod:`.fields`), products, holidays,
+  canned replies;
 - :mod:`.tickets`: tickets (through the services), their thread and trail inline;
 - :mod:`.records`: messages, attachments, events and idempotency keys, read-only;
 - :mod:`.inbound`: received e-mails, with "process again";
@@ -22,7 +23,7 @@ registers every model:
 - :mod:`.satisfaction`: the customers' satisfaction ratings, read-only.
 """
 
-from . import agents, catalogue, inbound, knowledge, outbox, records, satisfaction, tickets, webhooks
+from . import agents, catalogue, fields, inbound, knowledge, outbox, records, satisfaction, tickets, webhooks
 from ._shared import MANAGED_FIELDS
 from .agents import AgentStatusAdmin, TagAdmin
 from .catalogue import CannedReplyAdmin, DepartmentAdmin, HolidayAdmin, ProductAdmin, TicketTypeAdmin
@@ -59,6 +60,7 @@ __all__ = [
     "WebhookEndpointAdmin",
     "agents",
     "catalogue",
+    "fields",
     "inbound",
     "knowledge",
     "outbox",

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import CannedReply, Department, Holiday, Product, TicketType
 from ._shared import DepartmentScopedMixin
+from .fields import TicketFieldInline
 
 
 class CatalogueAdmin(admin.ModelAdmin):
@@ -76,7 +77,7 @@ class OfferedInAdmin(CatalogueAdmin):
 
 @admin.register(TicketType)
 class TicketTypeAdmin(OfferedInAdmin):
-    pass
+    inlines = [TicketFieldInline]
 
 
 @admin.register(Product)

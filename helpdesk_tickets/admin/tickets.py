@@ -9,7 +9,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import permissions, services, workflow
-from ..models import Message, Ticket, TicketEvent
+from ..models import Message, Ticket, TicketEvent, TicketField
+from ..templatetags.helpdesk_fields import field_rows
 from ..views.errors import REFUSALS, add_service_error
 from ._shared import MANAGED_FIELDS, EventValuesMixin, PersonSearchMixin, _attachment_links, _error_text
 
@@ -150,10 +151,25 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
         "closed_at",
         "staff_page",
         "tag_list",
+        "field_list",
         "merged_into",
     )
     fieldsets = (
-        (None, {"fields": ("reference", "subject", "requester", "ticket_type", "product", "channel", "language")}),
+        (
+            None,
+            {
+                "fields": (
+                    "reference",
+                    "subject",
+                    "requester",
+                    "ticket_type",
+                    "product",
+                    "field_list",
+                    "channel",
+                    "language",
+                )
+            },
+        ),
         (
             _("Handling"),
             {
@@ -243,6 +259,12 @@ class TicketAdmin(PersonSearchMixin, admin.ModelAdmin):
     def tag_list(self, obj):
         # Changed on the staff page (services.add_tags), which records each change.
         return ", ".join(tag.name for tag in obj.tags.all()) or "—"
+
+    @admin.display(description=_("fields"))
+    def field_list(self, obj):
+        # Changed on the staff page (services.set_field_values), which records each change.
+        fields = TicketField.objects.filter(ticket_type_id=obj.ticket_type_id).order_by("ordering", "id")
+        return "; ".join(f"{row.label}: {row.text or '—'}" for row in field_rows(obj.field_values, fields)) or "—"
 
     @admin.display(description=_("staff page"))
     def staff_page(self, obj):

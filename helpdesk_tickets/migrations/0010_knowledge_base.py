@@ -54,7 +54,7 @@ def drop_search_vector(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('helpdesk_tickets', '0008_escalation'),
+        ('helpdesk_tickets', '0009_ticket_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

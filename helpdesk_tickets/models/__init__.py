@@ -7,7 +7,7 @@ the tags, agents' availability and the round-robin cursor, :mod:`.escalation`
 the SLA warnings and breach escalations done, :mod:`.webhooks` the webhook
 endpoints, deliveries and attempts, :mod:`.knowledge` the knowledge base's
 articles and the tickets they saved, :mod:`.satisfaction` the customers'
-ratings of resolved tickets.
+ratings of resolved tickets, :mod:`.fields` the fields each ticket type asks for.
 """
 
 from ..choices import (  # noqa: F401
@@ -17,6 +17,7 @@ from ..choices import (  # noqa: F401
     Assignment,
     BreachPriority,
     Channel,
+    FieldKind,
     InboundStatus,
     MailKind,
     OutboxStatus,
@@ -28,6 +29,7 @@ from ..choices import (  # noqa: F401
 from .agents import AgentStatus, AssignmentCursor, Tag  # noqa: F401
 from .catalogue import Department, Product, TicketType, TranslatedNameMixin  # noqa: F401
 from .escalation import SlaEscalation  # noqa: F401
+from .fields import TicketField  # noqa: F401
 from .knowledge import ARTICLE_LANGUAGES, Article, ArticleDeflection  # noqa: F401
 from .mail import BouncedAddress, InboundEmail, OutboundEmail, ThreadMessageId, inbound_upload_to  # noqa: F401
 from .satisfaction import SatisfactionRating  # noqa: F401

@@ -14,6 +14,14 @@ from ..conf import settings as app_settings
 from ..querysets import OfferedQuerySet
 
 
+def translated(translations, field, default):
+    """``translations[language][field]`` for the active language, else ``default``: how every translated
+    text of the catalogue is read (names and descriptions here, the labels of ticket fields and choices)."""
+    language = (get_language() or "").split("-")[0]
+    value = (translations or {}).get(language, {})
+    return (value.get(field) if isinstance(value, dict) else None) or default
+
+
 class TranslatedNameMixin(models.Model):
     """A name and description with optional per-language overrides.
 
@@ -41,9 +49,7 @@ class TranslatedNameMixin(models.Model):
         return self.display_name
 
     def _translated(self, field):
-        language = (get_language() or "").split("-")[0]
-        value = (self.translations or {}).get(language, {})
-        return (value.get(field) if isinstance(value, dict) else None) or getattr(self, field)
+        return translated(self.translations, field, getattr(self, field))
 
     @property
     def display_name(self):

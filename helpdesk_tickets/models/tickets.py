@@ -112,6 +112,9 @@ class Ticket(models.Model):
     duplicate_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     # Normalised subject and description, for portable search.
     search_text = models.TextField(blank=True, editable=False)
+    # The answers to the ticket type's fields, {key: value} (services/fields.py): on the ticket, so that
+    # changing the type's fields later leaves them as they were.
+    field_values = models.JSONField(_("fields"), default=dict, blank=True, editable=False)
 
     objects = TicketQuerySet.as_manager()
 
@@ -288,6 +291,7 @@ class TicketEvent(models.Model):
         MERGED = "merged", _("Merged")
         TAG_ADDED = "tag_added", _("Tag added")
         TAG_REMOVED = "tag_removed", _("Tag removed")
+        FIELD_CHANGED = "field_changed", _("Field changed")
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -16,6 +16,7 @@ One module per flow; everything is re-exported here, so callers write
 - :mod:`.outbox`: delivering the notification e-mails (``deliver_outbox``,
   ``sweep_outbox``, ``send_again``);
 - :mod:`.assignment`: the departments' assignment rules, agents away;
+- :mod:`.fields`: the values of the ticket types' fields (checked for every channel);
 - :mod:`.tags`: staff-only tags; :mod:`.merge`: merging tickets;
 - :mod:`.bulk`: one change to many tickets, with a result for each;
 - :mod:`.housekeeping`: the periodic chores;
@@ -56,6 +57,7 @@ from .assignment import assign_new_ticket, available_agents, is_away, set_away, 
 from .bulk import BULK_CHANGES, MAX_BULK_TICKETS, BulkResult, bulk_update, tickets_for_bulk
 from .email_in import InboundOutcome, process_inbound_again, receive_email, retry_stale_inbound
 from .escalation import EscalationRun, escalate
+from .fields import asked_fields, clean_field_values, set_field_values
 from .handling import (
     UPDATABLE,
     assign,
@@ -136,6 +138,8 @@ __all__ = [
     "TicketNotFound",
     "UnknownChange",
     "add_system_note",
+    "asked_fields",
+    "clean_field_values",
     "add_tags",
     "assign",
     "assign_new_ticket",
@@ -180,6 +184,7 @@ __all__ = [
     "send_test_webhook",
     "set_assignee",
     "set_away",
+    "set_field_values",
     "set_tags",
     "sweep_outbox",
     "sweep_webhooks",

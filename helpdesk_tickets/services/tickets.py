@@ -19,6 +19,7 @@ from ..models import Department, Message, Product, Ticket, TicketEvent, TicketTy
 from ..text import duplicate_key, normalize_text
 from . import _files, assignment, merge
 from . import _transactions as tx
+from . import fields as ticket_fields
 from ._input import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, clean_text
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U
@@ -131,8 +132,13 @@ def create_ticket(
     priority=Priority.NORMAL,
     actor=None,
     language=None,
+    fields=None,
 ):
     """Open a ticket with its description as the first message.
+
+    ``fields`` maps the keys of the type's fields to their values (see
+    :func:`~helpdesk_tickets.services.fields.clean_field_values`; errors are
+    named ``fields.<key>``); from e-mail a required field may be missing.
 
     ``actor`` is the agent filing on the customer's behalf (phone
     channel); it defaults to the requester. Raises ``ValidationError`` for
@@ -148,6 +154,7 @@ def create_ticket(
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     validate_offering(department, ticket_type, product)
+    field_values = ticket_fields.clean_field_values(ticket_type, fields, require=ticket_fields.requires_fields(channel))
     assignment.prepare(department)
     files = attachment_rules.validate_files(attachments)
     subject_text, description_text = normalize_text(subject), normalize_text(description)
@@ -190,6 +197,7 @@ def create_ticket(
             message_count=1,
             duplicate_key=key,
             search_text=f"{subject_text}\n{description_text}",
+            field_values=field_values,
             reference=new_reference(),
         )
         sla.recompute_due_times(ticket, cal)

@@ -52,6 +52,13 @@ class QueueFilterForm(forms.Form):
         ],
     )
     tag = forms.ChoiceField(label=_("Tag"), required=False)
+    # A ticket type's field, "key:value" (see field_filters); the ticket page links each value here.
+    field = forms.CharField(
+        label=_("Field"),
+        required=False,
+        max_length=250,
+        widget=forms.TextInput(attrs={"dir": "ltr", "placeholder": "invoice_number:INV-1001", "size": 18}),
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,

@@ -262,7 +262,7 @@ def test_csv_export_of_the_filtered_queue(team, agent, client):
     assert response["Content-Disposition"].startswith('attachment; filename="tickets-')
     rows = read_csv(response)
     heading, *data = rows
-    assert heading[:4] == ["Reference", "Subject", "Status", "Priority"] and len(heading) == 19
+    assert heading[:4] == ["Reference", "Subject", "Status", "Priority"] and len(heading) == 20
     by_ref = {row[0]: dict(zip(heading, row, strict=True)) for row in data}
     assert set(by_ref) == {formula.reference, plain.reference, Ticket.objects.get(subject="-2+3").reference}
     assert other.reference not in by_ref
@@ -295,8 +295,8 @@ def test_export_runs_a_fixed_number_of_queries(team, agent, client, rows, django
         if i % 2:
             services.assign(ticket, agent, actor=agent)
     # session, user, supervisor check (2), agent's departments, then the departments, types and products
-    # named, the tickets with their people, and their tags.
-    with django_assert_num_queries(10):
+    # named, the ticket types' fields, the tickets with their people, and their tags.
+    with django_assert_num_queries(11):
         assert len(read_csv(client.get("/support/staff/export.csv"))) == rows + 1
 
 

@@ -143,8 +143,8 @@ def test_thread(setup, get_with, role, expected):
     assert len(body["results"]) == 30
 
 
-@pytest.mark.parametrize("path", ["ticket-types", "products"])
-def test_offered_lists(setup, get_with, path):
+@pytest.mark.parametrize(("path", "expected"), [("ticket-types", 4), ("products", 3)])
+def test_offered_lists(setup, get_with, path, expected):
     department, agent, customer = setup
     client = token_client(customer)
     factory = TicketTypeFactory if path == "ticket-types" else ProductFactory
@@ -156,7 +156,7 @@ def test_offered_lists(setup, get_with, path):
                 offered.departments.add(department)
 
     add(3)
-    # Token and user, the department, the list.
-    assert len(get_with(client, f"/api/{path}/?department=billing", 3)) == 3
+    # Token and user, the department, the list (and the types' fields).
+    assert len(get_with(client, f"/api/{path}/?department=billing", expected)) == 3
     add(27)
-    assert len(get_with(client, f"/api/{path}/?department=billing", 3)) == 30
+    assert len(get_with(client, f"/api/{path}/?department=billing", expected)) == 30

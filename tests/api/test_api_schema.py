@@ -178,6 +178,7 @@ def test_what_a_customer_may_write_on_create_per_the_schema():
         "description",
         "requester",
         "channel",
+        "fields",
     }
     assert set(request["required"]) == {"department", "ticket_type", "subject", "description"}
     assert "Staff only" in request["properties"]["requester"]["description"]

@@ -48,20 +48,20 @@ def test_opening_a_ticket_runs_a_fixed_number_of_queries(
     world, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     # The token and its user; the department, type and product (one lookup each)
-    # and whether the two are offered there; the service's transaction (a savepoint
+    # and whether the two are offered there; the type's fields; the service's transaction (a savepoint
     # here, BEGIN and COMMIT in a real request) writing the ticket, its first message
     # and its "created" event, then the outbox: the department's agents (1), their rows
     # and the customer's in one insert (1), the thread's Message-IDs in one insert (1).
     # After commit the tests' immediate task backend delivers in this process: claim
     # the rows (1), look for other due rows (1), read the batch with everything the
     # e-mails show (1), and mark each of the two e-mails sent right after it left (2).
-    # (Was 11 when the e-mails were sent without an outbox; a worker backend leaves the
-    # request at 13 plus the one insert that enqueues the task.) Then the webhook endpoints
-    # that listen to "ticket.created" (1; none here, so nothing more).
+    # (Was 11 when the e-mails were sent without an outbox, 18 before the fields and the webhooks; a
+    # worker backend leaves the request at 14 plus the one insert that enqueues the task.) Then the
+    # webhook endpoints that listen to "ticket.created" (1; none here, so nothing more).
     services.sweep_outbox()  # the cast's own e-mails are out of the way
     mail.outbox.clear()
     client = world.client("customer")
-    with django_assert_num_queries(19), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_num_queries(20), django_capture_on_commit_callbacks(execute=True):
         response = client.post("/api/tickets/", {**NEW, "product": "hosting"}, format="json")
     assert response.status_code == 201
     assert sorted(m.to[0] for m in mail.outbox) == sorted([world.users["agent"].email, world.users["customer"].email])
@@ -394,6 +394,7 @@ REFUSED_BY_FILTER = {
     "created_before": "yesterday",
     "activity_after": "yesterday",
     "tag": "not a slug!",
+    "field": "no value",
 }
 
 

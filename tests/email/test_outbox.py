@@ -483,10 +483,10 @@ def test_query_counts_of_opening_a_ticket_and_replying(team, django_assert_num_q
     """
     customer, agent, department = team["customer"], team["agent"], team["department"]
     ticket_type = on_commit(lambda: make_ticket(customer, department)).ticket_type
-    # Whether the type is offered there (1), the savepoint pair (2), the ticket, its first
-    # message and its event (3); the outbox (3); delivery of three e-mails (3 + 3); after
+    # Whether the type is offered there (1), the type's fields (1), the savepoint pair (2), the ticket,
+    # its first message and its event (3); the outbox (3); delivery of three e-mails (3 + 3); after
     # the commit, the webhook endpoints that listen to each event (1 per event, docs: "Webhooks").
-    with django_assert_num_queries(6 + 3 + 6 + 1):
+    with django_assert_num_queries(7 + 3 + 6 + 1):
         ticket = on_commit(lambda: make_ticket(customer, department, ticket_type=ticket_type))
     ticket = Ticket.objects.get(pk=ticket.pk)
     # The agent's permissions (3), the savepoint pair (2), the locked ticket, the message,

@@ -198,8 +198,8 @@ def test_constant_number_of_queries(desk, ticket, agent_client, django_assert_nu
     assert other
     # session, user, supervisor check (2), agent's departments, ticket, messages, attachments, events,
     # canned replies, other tickets, the next ticket, the ticket's tags and those it may get, assignee
-    # choices and department choices (read twice by the select).
-    with django_assert_num_queries(17):
+    # choices and department choices (read twice by the select), the type's fields.
+    with django_assert_num_queries(18):
         assert agent_client.get(url(ticket)).status_code == 200
 
 

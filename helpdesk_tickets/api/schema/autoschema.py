@@ -6,6 +6,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 
+from ...field_filters import MAX_FIELD_FILTERS, MAX_VALUE_LENGTH, FieldValueFilter
 from ...filters import MAX_TAGS, TagFilter
 from ..filters import DATETIME_NOTE, QUERY_PARAMETER_SCHEMAS
 from .config import COMMON_ERRORS, HEADERS, SUCCESS, _serializers
@@ -74,9 +75,14 @@ class HelpdeskFilterExtension(DjangoFilterExtension):
     priority = 1
 
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        schema = None
         if isinstance(filter_field, TagFilter):
             slug = {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "maxLength": 60}
             schema = {"type": "array", "items": slug, "maxItems": MAX_TAGS}
+        elif isinstance(filter_field, FieldValueFilter):
+            pair = {"type": "string", "pattern": "^[a-z][a-z0-9_]*:.+$", "maxLength": MAX_VALUE_LENGTH + 41}
+            schema = {"type": "array", "items": pair, "maxItems": MAX_FIELD_FILTERS}
+        if schema is not None:
             return [
                 plumbing.build_parameter_type(
                     name=field_name,

@@ -13,6 +13,7 @@ multipart, and ``null`` only in JSON.
 - :mod:`.account`: people, the caller's account, the API root;
 - :mod:`.catalogue`: departments, ticket types, products;
 - :mod:`.articles`: the knowledge base's articles;
+- :mod:`.ticket_fields`: the ticket types' fields and a ticket's ``fields``;
 - :mod:`.tickets`: tickets and their history;
 - :mod:`.agents`: the staff's tools: tags, merging, bulk actions, exports;
 - :mod:`.messages`: the thread and its attachments;
@@ -41,6 +42,7 @@ from .satisfaction import (
     satisfaction_data,
 )
 from .stats import StatsDepartmentSerializer, StatsRowSerializer, StatsSerializer, stats_row
+from .ticket_fields import FieldValuesField, FieldValuesTextField, TicketFieldSerializer
 from .tickets import (
     ON_BEHALF_CHANNELS,
     TicketCreateMultipartSerializer,
@@ -60,6 +62,8 @@ __all__ = [
     "DepartmentSerializer",
     "DuplicateSerializer",
     "ErrorSerializer",
+    "FieldValuesField",
+    "FieldValuesTextField",
     "InvalidTransitionSerializer",
     "MeSerializer",
     "MessageCreateMultipartSerializer",
@@ -80,6 +84,7 @@ __all__ = [
     "TicketCreateMultipartSerializer",
     "TicketCreateSerializer",
     "TicketEventSerializer",
+    "TicketFieldSerializer",
     "TicketSerializer",
     "TicketTypeSerializer",
     "TicketUpdateSerializer",

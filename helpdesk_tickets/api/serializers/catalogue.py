@@ -8,6 +8,7 @@ from ... import users
 from ...models import Department, Product, TicketType
 from ..fields import _seconds
 from .account import UserSerializer
+from .ticket_fields import TicketFieldSerializer
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -68,6 +69,11 @@ class OfferedSerializer(serializers.Serializer):
 
 
 class TicketTypeSerializer(OfferedSerializer):
+    # The view prefetches the active fields as ``asked``.
+    fields = TicketFieldSerializer(
+        source="asked", many=True, read_only=True, help_text=gettext_lazy("The fields a ticket of this type asks for.")
+    )
+
     class Meta:
         model = TicketType
 

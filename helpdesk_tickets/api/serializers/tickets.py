@@ -23,6 +23,7 @@ from ..fields import (
 from .account import UserSerializer, person
 from .agents import tags_field, ticket_tags, write_tags_field
 from .messages import _attachments_field, _NoFilesInJSON
+from .ticket_fields import FieldValuesField, FieldValuesTextField
 
 #: The channels staff may name when they open a ticket on a customer's behalf.
 ON_BEHALF_CHANNELS = [(Channel.API.value, Channel.API.label), (Channel.PHONE.value, Channel.PHONE.label)]
@@ -103,6 +104,7 @@ class TicketSerializer(serializers.ModelSerializer):
         help_text=gettext_lazy("A public staff reply the requester has not read yet."),
     )
     sla_breached = serializers.SerializerMethodField()
+    fields = FieldValuesField(source="field_values", read_only=True)
 
     class Meta:
         model = Ticket
@@ -134,6 +136,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "first_response_due",
             "resolution_due",
             "sla_breached",
+            "fields",
         ]
         read_only_fields = fields
 
@@ -182,6 +185,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "first_response_due": when(ticket.first_response_due),
             "resolution_due": when(ticket.resolution_due),
             "sla_breached": ticket.is_breached(),
+            "fields": dict(ticket.field_values or {}),
         }
 
 
@@ -215,6 +219,7 @@ class TicketCreateSerializer(_NoFilesInJSON, serializers.Serializer):
         required=False,
         help_text=gettext_lazy("Staff only: how the customer asked (default: api)."),
     )
+    fields = FieldValuesField()
 
     def to_internal_value(self, data):
         # The department, type and product (and whether the two are offered in
@@ -252,6 +257,7 @@ class TicketCreateMultipartSerializer(TicketCreateSerializer):
         required=False,
         help_text=gettext_lazy("Product slug (optional; leave the part out for none)."),
     )
+    fields = FieldValuesTextField()
     attachments = _attachments_field()
 
 

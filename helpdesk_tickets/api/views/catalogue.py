@@ -1,5 +1,6 @@
 """The API root and the catalogue: departments, ticket types, products."""
 
+from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -8,7 +9,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from ... import permissions, stats
-from ...models import Department, Product, TicketType
+from ...models import Department, Product, TicketField, TicketType
 from .. import serializers as s
 from ..filters import OfferedFilterSet
 from ..schema import api_schema
@@ -80,10 +81,15 @@ class _OfferedListView(HelpdeskAPIMixin, ListAPIView):
 
 
 class TicketTypeListView(_OfferedListView):
-    """Active ticket types; with `?department=<slug>`, those offered in that department."""
+    """Active ticket types, each with the fields it asks for; with `?department=<slug>`, those offered in that
+    department."""
 
     model = TicketType
     serializer_class = s.TicketTypeSerializer
+
+    def get_queryset(self):
+        asked = TicketField.objects.filter(active=True).order_by("ordering", "id")
+        return super().get_queryset().prefetch_related(Prefetch("ticket_fields", queryset=asked, to_attr="asked"))
 
     @api_schema(
         summary="List ticket types",

@@ -226,6 +226,7 @@ class TicketViewSet(HelpdeskAPIMixin, MergeActionMixin, mixins.ListModelMixin, v
                 description=data["description"],
                 attachments=attachments,
                 channel=channel,
+                fields=data.get("fields"),
             )
             # Rendered as written: the department, type, product and requester
             # are the validated ones, there is no assignee yet.
@@ -240,6 +241,7 @@ class TicketViewSet(HelpdeskAPIMixin, MergeActionMixin, mixins.ListModelMixin, v
             "requester": requester.get_username(),
             "channel": channel,
             "attachments": files_fingerprint(attachments),
+            "fields": data.get("fields") or {},
         }
         return idempotent(request, fingerprint, operation)
 

@@ -13,7 +13,7 @@ data of its own adds a module here and one line there.
 
 from django.db import transaction
 
-from . import accounts, canned_replies, catalogue, history, knowledge, ratings, tickets
+from . import accounts, canned_replies, catalogue, fields, history, knowledge, ratings, tickets
 from .accounts import ACCOUNTS, AGENT2_DEPARTMENTS, AGENT_DEPARTMENTS, DEFAULT_PASSWORD, demo_login
 
 __all__ = ["ACCOUNTS", "AGENT2_DEPARTMENTS", "AGENT_DEPARTMENTS", "DEFAULT_PASSWORD", "demo_login", "load"]
@@ -23,6 +23,7 @@ def load(password):
     """Load the whole demo, every account with ``password``; returns how many demo tickets were opened."""
     with transaction.atomic():
         departments = catalogue.load()
+        fields.load()
         people = accounts.load(password, departments)
         canned_replies.load(departments)
         knowledge.load(departments)

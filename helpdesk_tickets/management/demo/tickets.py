@@ -26,6 +26,7 @@ CONVERSATIONS = {
             "language": "fa",
             "opened": (1, "10:12"),
             "subject": "سایت بعد از ارتقای پلن بالا نمی‌آید",
+            "fields": {"domain": "shop.example.com"},
             "description": "سلام، از دیروز که پلن میزبانی را ارتقا دادم سایتم خطای ۵۰۲ می‌دهد. لطفاً بررسی کنید.",
             "steps": [
                 (
@@ -45,6 +46,7 @@ CONVERSATIONS = {
             "language": "fa",
             "opened": (2, "11:40"),
             "subject": "فاکتور تمدید دو بار پرداخت شد",
+            "fields": {"invoice_number": "INV-1042", "payment_date": "2026-11-02"},
             "description": "مبلغ تمدید اشتراک نرم‌افزار حسابداری دو بار از کارت من کسر شده است.",
             "steps": [
                 (80, "agent", "reply", "پرداخت تکراری پیدا شد و بازگشت وجه ثبت شد."),
@@ -104,6 +106,7 @@ CONVERSATIONS = {
             "language": "fa",
             "opened": (12, "10:45"),
             "subject": "پرداخت ناموفق ولی مبلغ کسر شد",
+            "fields": {"invoice_number": "INV-0987"},
             "description": "هنگام تمدید سرور، پرداخت ناموفق اعلام شد ولی مبلغ از حسابم کم شده است.",
             "steps": [
                 (95, "agent", "reply", "پرداخت به دست ما رسیده بود؛ سرور تمدید شد و فاکتور آن در حساب شماست."),
@@ -235,6 +238,7 @@ def _play(conversation, requester, accounts, cal, now):
             channel=conversation.get("channel", Channel.WEB),
             actor=accounts[conversation["created_by"]] if "created_by" in conversation else None,
             language=conversation["language"],
+            fields=conversation.get("fields"),
         )
     for minutes, role, action, body in conversation.get("steps", ()):
         actor = requester if role == "customer" else accounts[role]

@@ -14,6 +14,7 @@ from django.views.generic.edit import FormView
 
 from ... import ratelimit, services, stats
 from ...conf import settings as app_settings
+from ...field_forms import add_ticket_fields, ticket_field_values
 from ...forms import TicketForm, attachment_limits
 from ...models import Department, Ticket, TicketType
 from ...text import STOPWORDS, normalize_text, overlap_score
@@ -152,6 +153,10 @@ class TicketCreateView(DepartmentStepMixin, HelpdeskPageMixin, FormView):
         kwargs["department"] = self.department
         return kwargs
 
+    def get_form(self, form_class=None):
+        # The type's own fields (invoice number, domain, …), named fields.<key> like the service's errors.
+        return add_ticket_fields(super().get_form(form_class), services.asked_fields(self.ticket_type))
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(self.step_context(self.department, self.types))
@@ -210,6 +215,7 @@ class TicketCreateView(DepartmentStepMixin, HelpdeskPageMixin, FormView):
                 description=data["description"],
                 attachments=data["attachments"],
                 channel="web",
+                fields=ticket_field_values(form),
             )
         except services.DuplicateTicket as exc:
             return self.already_sent(exc.existing)

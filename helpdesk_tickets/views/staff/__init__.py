@@ -6,6 +6,7 @@ departments is a 404.
 
 - :mod:`.queue`: the queue, its export, the bulk form, the away switch;
 - :mod:`.ticket`: the agent's ticket page and what its forms post;
+- :mod:`.fields`: the staff edit of a ticket's fields;
 - :mod:`.create`: a ticket opened on a customer's behalf;
 - :mod:`.dashboard`: the response-time figures.
 """
@@ -13,6 +14,7 @@ departments is a 404.
 from ._base import StaffTicketMixin, safe_next, staff_departments
 from .create import PhoneTicketCreateView
 from .dashboard import DashboardView
+from .fields import StaffTicketFieldsView
 from .queue import AwayView, BulkActionView, QueueExportView, QueueView, queue_tickets
 from .ticket import (
     StaffInboundEmailView,
@@ -31,6 +33,7 @@ __all__ = [
     "QueueView",
     "StaffInboundEmailView",
     "StaffTicketDetailView",
+    "StaffTicketFieldsView",
     "StaffTicketMergeView",
     "StaffTicketTagsView",
     "StaffTicketUpdateView",

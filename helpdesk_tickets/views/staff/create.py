@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from ... import services, users
+from ...field_forms import add_chosen_type_fields, ticket_field_values
 from ...models import OPEN_STATUSES, Ticket
 from ...staff_forms import PhoneTicketForm, find_customers
 from ..errors import REFUSALS, add_service_error
@@ -36,7 +37,9 @@ class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
         candidates = list(find_customers(find))
         if len(candidates) == 1:
             initial["requester"] = candidates[0].pk
-        form = PhoneTicketForm(initial=initial, departments=self.departments(), candidates=candidates)
+        form = add_chosen_type_fields(
+            PhoneTicketForm(initial=initial, departments=self.departments(), candidates=candidates)
+        )
         context = self.get_context_data(form=form, find=find, candidates=candidates)
         if len(candidates) == 1:
             # Before typing the request in, the agent checks whether it is already open.
@@ -52,9 +55,12 @@ class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
         find = request.POST.get("find", "").strip()
         if "lookup" in request.POST:
             # "Find" inside the form: search again, keep whatever the agent typed (chosen files cannot be kept).
-            return self.lookup(find, {name: request.POST[name] for name in self.KEPT_ON_LOOKUP if name in request.POST})
+            kept = [*self.KEPT_ON_LOOKUP, *(name for name in request.POST if name.startswith("fields."))]
+            return self.lookup(find, {name: request.POST[name] for name in kept if name in request.POST})
         candidates = list(find_customers(find))
-        form = PhoneTicketForm(request.POST, request.FILES, departments=self.departments(), candidates=candidates)
+        form = add_chosen_type_fields(
+            PhoneTicketForm(request.POST, request.FILES, departments=self.departments(), candidates=candidates)
+        )
         duplicate = None
         if form.is_valid():
             data = form.cleaned_data
@@ -73,6 +79,7 @@ class PhoneTicketCreateView(AgentRequiredMixin, TemplateView):
                     priority=data["priority"],
                     channel="phone",
                     actor=request.user,
+                    fields=ticket_field_values(form),
                 )
             except services.DuplicateTicket as exc:
                 duplicate = exc.existing

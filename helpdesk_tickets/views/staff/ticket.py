@@ -10,6 +10,7 @@ from django.views.generic import TemplateView, View
 
 from ... import permissions, services
 from ...downloads import raw_email_response
+from ...field_forms import fields_context
 from ...models import CannedReply, InboundEmail, Status, Tag, Ticket
 from ...services.presence import COLLEAGUE, CUSTOMER
 from ...staff_forms import MergeForm, ReplyForm, TicketUpdateForm
@@ -134,6 +135,7 @@ class StaffTicketDetailView(StaffTicketMixin, TemplateView):
             merge_form=MergeForm(),
         )
         context.update(satisfaction.thread_context(ticket))
+        context.update(fields_context(ticket, self.request.user))
         return context
 
 
