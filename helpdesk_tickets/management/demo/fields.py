@@ -59,3 +59,15 @@ def load():
                 "ordering": spec["ordering"],
             },
         )
+
+
+DOMAINS = ("shop.example.com", "example.org", "mail.example.net", "blog.example.com")
+
+
+def sample_values(ticket_type, number):
+    """Answers to ``ticket_type``'s demo fields for the ``number``-th generated demo ticket (the history's)."""
+    if ticket_type.slug == "billing-issue":
+        return {"invoice_number": f"INV-{1100 + number}"}
+    if ticket_type.slug == "problem":
+        return {"domain": DOMAINS[number % len(DOMAINS)]}
+    return None

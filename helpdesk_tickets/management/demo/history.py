@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ... import notifications, ratinglink, services, sla, users
 from ...models import Department, Product, Ticket, TicketType
+from . import fields as demo_fields
 from .clock import demo_clock, demo_moment
 
 SEED = 1405
@@ -121,11 +122,13 @@ def _play(rng, cal, now, opened, slug, person, language, accounts, catalogue, nu
     _share, types, products, answerer, (low, high) = DEPARTMENTS[slug]
     subject, description = rng.choice(SUBJECTS[slug, language])
     agent = accounts["supervisor"] if rng.random() < 0.15 else accounts[answerer]
+    ticket_type = catalogue["types"][rng.choice(types)]
     with demo_clock(opened):
         ticket = services.create_ticket(
             requester=person,
             department=catalogue["departments"][slug],
-            ticket_type=catalogue["types"][rng.choice(types)],
+            ticket_type=ticket_type,
+            fields=demo_fields.sample_values(ticket_type, number),
             product=catalogue["products"][rng.choice(products)],
             subject=subject,
             # The number keeps two customers' alike requests from being each other's duplicates.
