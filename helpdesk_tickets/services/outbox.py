@@ -43,6 +43,7 @@ from .. import notifications, tasks
 from ..choices import OutboxStatus
 from ..conf import settings as app_settings
 from ..models import BouncedAddress, OutboundEmail
+from . import _claims
 from ._transactions import commits_without_waiting_for_the_disk
 
 logger = logging.getLogger(__name__)
@@ -168,34 +169,22 @@ def _skip(rows, token, reason):
 
 
 def _put_back(rows, token, error, when, result, *, give_up=False):
-    """Back to ``pending`` with the next delay (``attempts + 1``), or ``failed`` after the last one."""
-    delays = list(app_settings.OUTBOX_RETRY_DELAYS)
-    groups = {}
-    for row in rows:
-        attempts = row.attempts + 1
-        if give_up or attempts > len(delays):
-            key = (OutboxStatus.FAILED, attempts, None)
-        else:
-            key = (OutboxStatus.PENDING, attempts, when + timedelta(seconds=delays[attempts - 1]))
-        groups.setdefault(key, []).append(row.pk)
-    for (status, attempts, next_attempt_at), pks in groups.items():
-        changes = {"status": status, "attempts": attempts, "claim": "", "claimed_at": None, "last_error": error}
-        if next_attempt_at is not None:
-            changes["next_attempt_at"] = next_attempt_at
-        OutboundEmail.objects.filter(pk__in=pks, claim=token).update(**changes)
-        if status == OutboxStatus.FAILED:
-            result.failed += len(pks)
-        else:
-            result.retried += len(pks)
-            result.next_attempt_at = min(filter(None, (result.next_attempt_at, next_attempt_at)))
+    """Back to ``pending`` after the next delay, or ``failed`` after the last one (``_claims.put_back``)."""
+    _claims.put_back(
+        OutboundEmail,
+        OutboxStatus,
+        rows,
+        token,
+        when,
+        result,
+        delays=app_settings.OUTBOX_RETRY_DELAYS,
+        give_up=give_up,
+        last_error=error,
+    )
 
 
 def _return_unsent(rows, token, when):
-    """Back to ``pending``, due at once, no attempt counted: the run stopped before trying them."""
-    if rows:
-        OutboundEmail.objects.filter(pk__in=[row.pk for row in rows], claim=token).update(
-            status=OutboxStatus.PENDING, claim="", claimed_at=None, next_attempt_at=when
-        )
+    _claims.return_unsent(OutboundEmail, OutboxStatus, rows, token, when)
 
 
 def _refusal(exc):

@@ -33,7 +33,6 @@ import hmac
 import logging
 import time
 import uuid
-from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
@@ -43,6 +42,7 @@ from .. import egress, tasks
 from ..conf import settings as app_settings
 from ..exceptions import WebhookTargetRefused
 from ..models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookStatus, new_secret
+from . import _claims
 from ._transactions import commits_without_waiting_for_the_disk
 from .outbox import STALE_CLAIM, STALE_CLAIM_AFTER, Delivery
 
@@ -138,41 +138,22 @@ def _mark_delivered(row, token, when, status_code):
 
 
 def _put_back(rows, token, error, when, result, status_code=None):
-    """Back to ``pending`` after the next delay (``attempts + 1``), or ``failed`` after the last one."""
-    delays = list(app_settings.WEBHOOK_RETRY_DELAYS)
-    groups = {}
-    for row in rows:
-        attempts = row.attempts + 1
-        if attempts > len(delays):
-            key = (WebhookStatus.FAILED, attempts, None)
-        else:
-            key = (WebhookStatus.PENDING, attempts, when + timedelta(seconds=delays[attempts - 1]))
-        groups.setdefault(key, []).append(row.pk)
-    for (status, attempts, next_attempt_at), pks in groups.items():
-        changes = {
-            "status": status,
-            "attempts": attempts,
-            "claim": "",
-            "claimed_at": None,
-            "last_error": error[:2000],
-            "last_status_code": status_code,
-        }
-        if next_attempt_at is not None:
-            changes["next_attempt_at"] = next_attempt_at
-        WebhookDelivery.objects.filter(pk__in=pks, claim=token).update(**changes)
-        if status == WebhookStatus.FAILED:
-            result.failed += len(pks)
-        else:
-            result.retried += len(pks)
-            result.next_attempt_at = min(filter(None, (result.next_attempt_at, next_attempt_at)))
+    """Back to ``pending`` after the next delay, or ``failed`` after the last one (``_claims.put_back``)."""
+    _claims.put_back(
+        WebhookDelivery,
+        WebhookStatus,
+        rows,
+        token,
+        when,
+        result,
+        delays=app_settings.WEBHOOK_RETRY_DELAYS,
+        last_error=error[:2000],
+        last_status_code=status_code,
+    )
 
 
 def _return_unsent(rows, token, when):
-    """Back to ``pending``, due at once, no attempt counted: the run stopped before trying them."""
-    if rows:
-        WebhookDelivery.objects.filter(pk__in=[row.pk for row in rows], claim=token).update(
-            status=WebhookStatus.PENDING, claim="", claimed_at=None, next_attempt_at=when
-        )
+    _claims.return_unsent(WebhookDelivery, WebhookStatus, rows, token, when)
 
 
 def _excerpt(body):
