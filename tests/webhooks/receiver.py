@@ -13,7 +13,6 @@ import socket
 import threading
 
 
-
 @dataclasses.dataclass
 class Received:
     path: str
