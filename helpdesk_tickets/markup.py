@@ -16,6 +16,7 @@ admin's preview the same as what customers get.
 """
 
 import html
+import re
 
 import markdown
 import nh3
@@ -37,6 +38,9 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "noopener noreferrer nofollow"
 
 _EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+# Where one block of text ends and the next begins: a word boundary in the plain text.
+# Inline tags (strong, em, a, code) are not: "**72 hours**." stays "72 hours.".
+_BLOCK_TAG = re.compile(r"<(?=/?(?:p|li|h[1-6]|br|hr|td|th|tr|div|blockquote|pre|ul|ol|table)\b)")
 
 
 class _NoRawHTML(markdown.Extension):
@@ -67,6 +71,6 @@ def render_markdown(source):
 
 def markdown_text(source):
     """The words of ``source`` (Markdown) without any markup: for search and for excerpts."""
-    text = nh3.clean(_to_html(source).replace("<", " <"), tags=set(), strip_comments=True)
+    text = nh3.clean(_BLOCK_TAG.sub(" <", _to_html(source)), tags=set(), strip_comments=True)
     # nh3 leaves the text HTML-escaped; read the entities back.
     return " ".join(html.unescape(text).split())

@@ -91,7 +91,11 @@ def _shorten(text):
 def geometry(chart):
     """Everything the template draws, in SVG user units (see the module docstring)."""
     rtl = get_language_bidi()
-    categories = [day_label(day) for day in chart.days] if chart.days else [_shorten(label) for label in chart.labels]
+    categories = (
+        [day_label(day) for day in chart.days]
+        if chart.days
+        else [_shorten(localize_digits(label)) for label in chart.labels]
+    )
     full_categories = (
         [day_label(day) for day in chart.days] if chart.days else [localize_digits(label) for label in chart.labels]
     )

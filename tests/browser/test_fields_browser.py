@@ -103,5 +103,15 @@ def test_staff_read_and_change_the_fields(page, live_server, language, billing):
     page.wait_for_url(re.compile(r"#fields$"))
     page.snap("staff-saved")
     assert page.locator("#fields [data-field=invoice_number] a").inner_text() == "INV-1001"
+    # A Latin value lines up with the others (in Persian on the right), not pushed to the far side.
+    label_side = "right" if language == "fa" else "left"
+    values = page.locator("#fields dd")
+    edges = [
+        box[label_side]
+        for box in values.evaluate_all(
+            "ns => ns.map(n => n.firstElementChild || n).map(n => n.getBoundingClientRect().toJSON())"
+        )
+    ]
+    assert max(edges) - min(edges) < 2, edges
     ticket.refresh_from_db()
     assert ticket.field_values == {"invoice_number": "INV-1001", "paid_on": "2026-03-21"}

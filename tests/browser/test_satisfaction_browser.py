@@ -159,6 +159,18 @@ def test_the_dashboard_shows_charts_and_satisfaction(chromium, live_server, lang
         assert ("۴" if language == "fa" else "4") in csat.inner_text()
         save(page, "dashboard", language)
         assert serious_violations(page, source) == []
+        # On a phone the figure tables scroll sideways: each one takes the focus, so the keyboard can scroll it.
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert serious_violations(page, source) == []
+        # The charts' day labels stay readable there (they were 6px) and do not run into each other.
+        boxes = page.locator("figure#hdt-chart-volume .hdt-chart-labels text").evaluate_all(
+            "nodes => nodes.map(n => n.getBoundingClientRect()).filter(r => r.width)"
+            ".map(r => [r.left, r.right, r.height])"
+        )
+        assert len(boxes) >= 2 and min(height for _l, _r, height in boxes) >= 10, boxes
+        spans = sorted((left, right) for left, right, _h in boxes)
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), spans
+        page.set_viewport_size(context_args["viewport"])
         # The period applies on change, without the Show button.
         assert page.locator("[data-hdt-autosubmit-button]").is_hidden()
         page.select_option("#id_days", "7")

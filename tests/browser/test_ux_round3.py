@@ -115,18 +115,28 @@ def test_the_customer_form_shows_progress_and_keeps_files_when_the_server_refuse
     shot.write_bytes(png())
     page.add_init_script(
         """window.addEventListener('DOMContentLoaded', () => {
-            new MutationObserver(() => { if (document.querySelector('.hdt-upload progress'))
-                sessionStorage.setItem('progress-seen', '1'); }).observe(document, {subtree: true, childList: true});
+            new MutationObserver(() => { const box = document.querySelector('.hdt-upload');
+                if (!box || sessionStorage.getItem('progress-seen')) return;
+                sessionStorage.setItem('progress-seen', '1');
+                requestAnimationFrame(() => sessionStorage.setItem('progress-in-view',
+                    box.getBoundingClientRect().bottom <= innerHeight + 1 ? '1' : '0'));
+            }).observe(document, {subtree: true, childList: true});
         });"""
     )
+    # A phone-sized window: the bar appears below the button, at the edge of the screen.
+    page.set_viewport_size({"width": 390, "height": 600})
     log_in(page, live_server, shop["customer"], "/support/new/sales/question/")
     with override_settings(HELPDESK_TICKETS={**settings.HELPDESK_TICKETS, "MAX_OPEN_TICKETS_PER_CUSTOMER": 1}):
         page.fill("#id_subject", "Refund for order 7")
         page.fill("#id_description", "Please refund the second charge.")
         page.set_input_files("#id_attachments", [str(shot)])
-        page.locator("form.hdt-form button[type=submit]").click()
+        send = page.locator("form.hdt-form button[type=submit]")
+        # The button at the bottom edge of the screen, where the bar below it starts out of sight.
+        send.evaluate("b => { b.scrollIntoView({block: 'end'}); window.scrollBy(0, -2); }")
+        send.click()
         page.locator("[data-hdt-focus]").wait_for()
     assert page.evaluate("sessionStorage.getItem('progress-seen')") == "1"
+    assert page.evaluate("sessionStorage.getItem('progress-in-view')") == "1", "the progress bar was out of sight"
     page.snap("refused-with-files-kept")
     assert page.input_value("#id_subject") == "Refund for order 7"
     assert page.evaluate("document.getElementById('id_attachments').files[0].name") == "رسید.png"

@@ -252,3 +252,13 @@ def test_the_customer_ticket_page_reads_the_fields_only_when_the_ticket_has_valu
         assert client.get(ticket.get_absolute_url()).status_code == 200
     read = sum("helpdesk_tickets_ticketfield" in query["sql"] for query in captured.captured_queries)
     assert read == (1 if with_values else 0)
+
+
+def test_a_refused_phone_ticket_says_so_at_the_top_and_asks_the_fields_before_the_files(billing):
+    # The agent saw the page come back with the invoice number asked below the files, out of sight.
+    page = client_for(billing.agent).post("/support/staff/new/", phone_data(billing)).content.decode()
+    alert = page.split("data-hdt-focus")[0].rsplit("<div", 1)[1]
+    assert 'role="alert"' in alert and 'tabindex="-1"' in alert
+    assert page.index("data-hdt-focus") < page.index('name="subject"')
+    order = [page.index(f'name="{name}"') for name in ("description", "fields.invoice_number", "attachments")]
+    assert order == sorted(order)

@@ -88,3 +88,11 @@ def test_markdown_text_is_the_words_only():
         "Pay an invoice Open Billing Pay"
     )
     assert markdown_text("a &amp; b") == "a & b"
+
+
+def test_markdown_text_keeps_punctuation_next_to_emphasis_and_links():
+    # The help-article list showed "within 72 hours ." and "(panel, Server )".
+    assert markdown_text("Back within **72 hours**. Open (*panel*, [Server](https://x.example)).") == (
+        "Back within 72 hours. Open (panel, Server)."
+    )
+    assert markdown_text("| A | B |\n|---|---|\n| `x` | y |") == "A B x y"

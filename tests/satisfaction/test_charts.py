@@ -155,3 +155,12 @@ def test_satisfaction_charts_come_from_the_figures_without_queries(django_assert
     with django_assert_num_queries(0):
         built = charts.satisfaction_charts(figures)
     assert [chart.key for chart in built] == ["csat_scores", "csat_departments"]
+
+
+def test_in_persian_the_score_chart_labels_its_bars_in_persian_digits():
+    # The dashboard's "ratings by score" chart read "1 2 3 4 5" under Persian axis figures.
+    figures = {"departments": [], "distribution": {1: 1, 2: 0, 3: 2, 4: 0, 5: 7}}
+    html = render(charts.satisfaction_charts(figures)[0], "fa")
+    labels = re.findall(r'text-anchor="middle">([^<]+)<', html)
+    assert sorted(labels) == ["۱", "۲", "۳", "۴", "۵"]
+    assert not re.search(r">[^<]*[0-9][^<]*<", html.split("<title")[0].split("<svg")[1]), "Latin digits in the SVG"

@@ -218,6 +218,7 @@
         if (button && button.parentNode !== form) button.parentNode.insertAdjacentElement("afterend", box);
         else if (button) button.insertAdjacentElement("afterend", box);
         else form.appendChild(box);
+        var fresh = true;
       }
       var progress = box.querySelector("progress");
       progress.value = percent;
@@ -225,6 +226,8 @@
       progress.setAttribute("aria-label", text);
       box.querySelector("span").textContent = text;
       box.classList.toggle("hdt-upload-failed", !!failed);
+      // Below the button it can start under the fold (a phone): bring it into sight once, filled in.
+      if (fresh && box.scrollIntoView) box.scrollIntoView({ block: "nearest" });
     }
     form.addEventListener("submit", function (event) {
       if (event.defaultPrevented) return;
