@@ -98,8 +98,12 @@ class BouncedAddressAdmin(ReadOnlyAdmin):
         sent_to = rows_of_visible_tickets(OutboundEmail.objects.all(), request.user).values(address=Lower("to_address"))
         return queryset.filter(address__in=sent_to)
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=None):
+        # Django 6.1 passes action_location (and deprecates overrides without it); 5.2 has none.
+        if action_location is None:
+            actions = super().get_actions(request)
+        else:
+            actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)  # "clear" says what deleting does here
         return actions
 
